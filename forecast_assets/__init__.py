@@ -1,0 +1,1 @@
+"""The forecasting lifecycle as Dagster software-defined assets, one module per lifecycle stage."""

@@ -1,0 +1,78 @@
+"""Datasets: training_dataset, a cleaned window of raw_series, versioned by its content hash."""
+
+import io
+
+import dagster as dg
+import pandas as pd
+
+from forecast_assets.cleaning import clean_series, content_hash
+from forecast_assets.ingestion import raw_series
+from resources.artifacts import ArtifactStore
+from resources.settings import ForecastSettings
+from resources.warehouse import Warehouse
+
+DATASET_REGISTRY = "dataset_versions"
+
+
+class DatasetWindow(dg.Config):
+    """Which raw days make the dataset: window_days ending before end_date (default: up to the latest raw day)."""
+
+    end_date: str | None = None  # exclusive, YYYY-MM-DD
+    window_days: int | None = None  # default: settings.dataset_window_days
+
+
+def dataset_window(window: DatasetWindow, settings: ForecastSettings, warehouse: Warehouse) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The [start, end) of raw observations a dataset covers."""
+    if window.end_date:
+        end = pd.Timestamp(window.end_date)
+    else:
+        latest = warehouse.max_value("raw_series", "timestamp")
+        if latest is None or pd.isna(latest):
+            raise dg.Failure("training_dataset: raw_series holds no data yet; materialize raw_series partitions first")
+        end = pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)
+    days = window.window_days or settings.dataset_window_days
+    return end - pd.Timedelta(days=days), end
+
+
+@dg.asset(group_name="datasets", kinds={"pandas", "parquet"}, deps=[raw_series])
+def training_dataset(context: dg.AssetExecutionContext, config: DatasetWindow, settings: ForecastSettings,
+                     warehouse: Warehouse, artifacts: ArtifactStore) -> dg.MaterializeResult:
+    """A cleaned, regular-grid window of raw_series written as Parquet; its content hash is the dataset version."""
+    start, end = dataset_window(config, settings, warehouse)
+    raw = warehouse.read("raw_series", time_column="timestamp", start=start, end=end)
+    if raw.empty:
+        raise dg.Failure(f"training_dataset: raw_series has no observations in [{start}, {end})")
+    policy = {"freq": settings.freq, "max_interpolate_steps": settings.max_interpolate_steps,
+              "allow_negative": settings.allow_negative_values}
+    dataset, report = clean_series(raw, settings.freq, settings.max_interpolate_steps, settings.allow_negative_values)
+    digest = content_hash(dataset, policy)
+    version = f"ds-{digest[:12]}"
+    key = f"datasets/{version}/dataset.parquet"
+    if not artifacts.exists(key):  # same content, same version: never rewritten
+        buffer = io.BytesIO()
+        dataset.to_parquet(buffer, index=False)
+        artifacts.write_bytes(key, buffer.getvalue())
+    uri = artifacts.uri(key)
+    record = pd.DataFrame([{
+        "version": version, "uri": uri, "rows": len(dataset), "series": dataset["series_id"].nunique(),
+        "window_start": start, "window_end": end, "hash": digest,
+        "created_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
+    }])
+    warehouse.write(DATASET_REGISTRY, record, replace_where={"version": version})
+    context.log.info(f"dataset {version}: {len(dataset)} rows, {record.at[0, 'series']} series, {report.as_dict()}")
+    return dg.MaterializeResult(
+        data_version=dg.DataVersion(version),
+        metadata={
+            "dataset_version": version,
+            "dataset_uri": dg.MetadataValue.path(uri),
+            "window": f"[{start.date()}, {end.date()})",
+            "dagster/row_count": len(dataset),
+            "series": int(record.at[0, "series"]),
+            "cleaning": dg.MetadataValue.json(report.as_dict()),
+            "content_hash": digest,
+            "preview": dg.MetadataValue.md(dataset.head(10).to_markdown(index=False)),
+        },
+    )
+
+
+defs = dg.Definitions(assets=[training_dataset])

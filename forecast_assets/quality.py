@@ -1,0 +1,65 @@
+"""Data-quality rules for raw observations: each returns the offending rows, so a check can name them."""
+
+import numpy as np
+import pandas as pd
+
+from resources.sources.base import SERIES_COLUMNS
+
+EXPECTED_DTYPES = {"series_id": "string", "timestamp": "datetime", "value": "numeric"}
+
+
+def schema_problems(raw: pd.DataFrame) -> list[str]:
+    """Missing columns and wrong types, as sentences naming the column."""
+    problems = [f"column {c!r} is missing" for c in SERIES_COLUMNS if c not in raw.columns]
+    if "series_id" in raw.columns and not (
+        pd.api.types.is_string_dtype(raw["series_id"]) or pd.api.types.is_object_dtype(raw["series_id"])
+    ):
+        problems.append(f"column 'series_id' has type {raw['series_id'].dtype}, expected string")
+    if "timestamp" in raw.columns and not pd.api.types.is_datetime64_any_dtype(raw["timestamp"]):
+        problems.append(f"column 'timestamp' has type {raw['timestamp'].dtype}, expected datetime")
+    if "value" in raw.columns and not pd.api.types.is_float_dtype(raw["value"]):
+        problems.append(f"column 'value' has type {raw['value'].dtype}, expected float")
+    return problems
+
+
+def duplicated_rows(raw: pd.DataFrame) -> pd.DataFrame:
+    """Every row whose (series_id, timestamp) occurs more than once."""
+    return raw[raw.duplicated(["series_id", "timestamp"], keep=False)].sort_values(["series_id", "timestamp"])
+
+
+def missing_steps(raw: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, step: pd.Timedelta) -> pd.DataFrame:
+    """(series_id, timestamp) of every step in [start, end) that a series present in the window did not deliver."""
+    grid = pd.date_range(start, end - step, freq=step)
+    missing = []
+    for series_id, group in raw.groupby("series_id", sort=True):
+        absent = grid.difference(pd.DatetimeIndex(group["timestamp"].unique()))
+        missing.append(pd.DataFrame({"series_id": series_id, "timestamp": absent}))
+    return pd.concat(missing, ignore_index=True) if missing else pd.DataFrame(columns=["series_id", "timestamp"])
+
+
+def non_finite_rows(raw: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose value is NaN or infinite."""
+    return raw[~np.isfinite(raw["value"].to_numpy(dtype=float))]
+
+
+def negative_rows(raw: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose value is below zero."""
+    return raw[raw["value"] < 0]
+
+
+def stale_series(raw: pd.DataFrame, end: pd.Timestamp, step: pd.Timedelta, stale_after_steps: int) -> pd.DataFrame:
+    """Series whose last observation is more than stale_after_steps short of the window's end (they stopped delivering)."""
+    last = raw.groupby("series_id")["timestamp"].max().rename("last_timestamp").reset_index()
+    last["steps_behind"] = ((end - step - last["last_timestamp"]) / step).astype(int)
+    return last[last["steps_behind"] >= stale_after_steps]
+
+
+def flatlines(raw: pd.DataFrame, min_steps: int) -> pd.DataFrame:
+    """Runs of at least min_steps identical consecutive values per series (a stuck sensor): series, start, end, length."""
+    ordered = raw.dropna(subset=["value"]).sort_values(["series_id", "timestamp"])
+    changed = (ordered["value"] != ordered["value"].shift()) | (ordered["series_id"] != ordered["series_id"].shift())
+    runs = ordered.assign(run=changed.cumsum()).groupby("run").agg(
+        series_id=("series_id", "first"), start=("timestamp", "first"), end=("timestamp", "last"),
+        length=("value", "size"), value=("value", "first"),
+    )
+    return runs[runs["length"] >= min_steps].reset_index(drop=True)

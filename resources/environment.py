@@ -1,0 +1,89 @@
+"""The one place that knows which environment we run in: FORECAST_ENV=local (default) or gcp picks every resource."""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+ENVIRONMENTS = ("local", "gcp")
+
+# Every setting the gcp environment reads (deploy/gcp.env.example lists them with placeholders).
+GCP_REQUIRED = (
+    "GCP_PROJECT",
+    "GCP_REGION",
+    "BIGQUERY_DATASET",
+    "GCS_BUCKET",
+    "VERTEX_STAGING_BUCKET",
+    "VERTEX_SERVICE_ACCOUNT",
+    "TRAINER_IMAGE_URI",
+    "VERTEX_EXPERIMENT",
+    "VERTEX_MODEL_NAME",
+)
+
+
+class ForecastEnvironmentError(RuntimeError):
+    """FORECAST_ENV or the settings it needs are wrong; the message says which."""
+
+
+def current_environment() -> str:
+    """FORECAST_ENV, validated: local (the default) or gcp."""
+    env = os.getenv("FORECAST_ENV", "local").strip().lower() or "local"
+    if env not in ENVIRONMENTS:
+        raise ForecastEnvironmentError(f"FORECAST_ENV={env!r} is not known: use one of {', '.join(ENVIRONMENTS)}")
+    return env
+
+
+def forecast_home() -> Path:
+    """The git-ignored folder holding all local state (FORECAST_HOME, default ./.forecast)."""
+    return Path(os.getenv("FORECAST_HOME", ".forecast")).resolve()
+
+
+def build_resources() -> dict:
+    """The resource dict of the current environment."""
+    env = current_environment()
+    return _local_resources() if env == "local" else _gcp_resources()
+
+
+def build_executor() -> dg.ExecutorDefinition:
+    """One process locally (DuckDB is a single-writer file); parallel steps on GCP."""
+    return dg.in_process_executor if current_environment() == "local" else dg.multiprocess_executor
+
+
+def _source():
+    from resources.sources.file import FileSeriesSource
+    from resources.sources.synthetic import SyntheticSeriesSource
+
+    path = os.getenv("FORECAST_SOURCE", "").strip()
+    if path:
+        return FileSeriesSource(path=path)
+    return SyntheticSeriesSource()
+
+
+def _local_resources() -> dict:
+    from dagster_duckdb_pandas import DuckDBPandasIOManager
+
+    from resources.artifacts import LocalArtifactStore
+    from resources.settings import ForecastSettings
+    from resources.warehouse import DuckDBWarehouse
+
+    home = forecast_home()
+    home.mkdir(parents=True, exist_ok=True)
+    database = str(home / "warehouse.duckdb")
+    return {
+        "io_manager": DuckDBPandasIOManager(database=database, schema="forecast"),
+        "warehouse": DuckDBWarehouse(database=database),
+        "artifacts": LocalArtifactStore(root=str(home / "artifacts")),
+        "source": _source(),
+        "settings": ForecastSettings(),
+    }
+
+
+def _gcp_resources() -> dict:
+    missing = [name for name in GCP_REQUIRED if not os.getenv(name)]
+    if missing:
+        raise ForecastEnvironmentError(
+            "FORECAST_ENV=gcp needs these settings, which are not set: "
+            + ", ".join(missing)
+            + " (see deploy/gcp.env.example)"
+        )
+    raise ForecastEnvironmentError("FORECAST_ENV=gcp: the GCP resources are not wired yet (issue 6)")

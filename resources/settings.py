@@ -1,0 +1,25 @@
+"""What is being forecast: frequency, horizon, seasonality and the windows around them."""
+
+import dagster as dg
+
+
+class ForecastSettings(dg.ConfigurableResource):
+    """Frequency, horizon H, seasonality m and the data-quality and dataset policy; configuration, never constants in code."""
+
+    freq: str = "h"  # pandas offset alias of the series' regular step
+    horizon: int = 48  # H: steps forecast ahead from each origin
+    season_length: int = 24  # m: main seasonal period in steps (MASE scale, seasonal naive)
+    dataset_window_days: int = 60  # raw partitions that make one training dataset
+    max_interpolate_steps: int = 3  # gaps up to this many steps are interpolated; longer ones stay missing
+    allow_negative_values: bool = False  # whether the negative-value check passes negative observations
+    flatline_steps: int = 6  # this many identical consecutive values are flagged as a stuck sensor
+    stale_after_steps: int = 2  # a partition whose last observation is this many steps short of the day's end is stale
+    interval_levels: list[int] = [80, 95]  # prediction interval levels (%)
+    backtest_windows: int = 3  # rolling-origin windows for the champion/challenger backtest
+
+    @property
+    def step(self):
+        """The regular step as a pandas Timedelta."""
+        import pandas as pd
+
+        return pd.Timedelta(pd.tseries.frequencies.to_offset(self.freq))

@@ -1,0 +1,66 @@
+"""training_dataset: a cleaned window of raw_series whose version is its content hash."""
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from forecast_assets.cleaning import clean_series
+from forecast_assets.datasets import training_dataset
+from forecast_assets.ingestion import raw_series
+from resources.environment import build_resources
+
+DAYS = ["2024-01-08", "2024-01-09", "2024-01-10", "2024-01-11"]
+WINDOW = {"ops": {"training_dataset": {"config": {"end_date": "2024-01-12", "window_days": 4}}}}
+
+
+@pytest.fixture
+def resources(forecast_home):
+    resources = build_resources()
+    for day in DAYS:
+        dg.materialize([raw_series], partition_key=day, resources=resources)
+    return resources
+
+
+def build_dataset(resources) -> dict:
+    result = dg.materialize([raw_series, training_dataset], selection=[training_dataset], resources=resources,
+                            run_config=WINDOW)
+    return result.asset_materializations_for_node("training_dataset")[0].metadata
+
+
+def test_same_window_gives_the_same_version_and_one_registry_row(resources):
+    first, second = build_dataset(resources), build_dataset(resources)
+    assert first["dataset_version"].value == second["dataset_version"].value
+    registry = resources["warehouse"].read("dataset_versions")
+    assert registry["version"].tolist() == [first["dataset_version"].value]
+    assert registry.at[0, "rows"] == first["dagster/row_count"].value
+    stored = pd.read_parquet(first["dataset_uri"].value)
+    assert len(stored) == first["dagster/row_count"].value
+    assert stored["timestamp"].min() == pd.Timestamp("2024-01-08") and stored["timestamp"].max() < pd.Timestamp("2024-01-12")
+
+
+def test_a_changed_raw_partition_gives_a_new_version(resources):
+    before = build_dataset(resources)["dataset_version"].value
+    warehouse = resources["warehouse"]
+    day = warehouse.read("raw_series", time_column="timestamp", start=pd.Timestamp(DAYS[1]), end=pd.Timestamp(DAYS[2]))
+    # A late correction of one observation in one raw partition.
+    with warehouse._connection() as conn:
+        conn.execute("UPDATE forecast.raw_series SET value = value + 100 WHERE timestamp = ? AND series_id = ?",
+                     [day.at[day.index[0], "timestamp"].to_pydatetime(), day.at[day.index[0], "series_id"]])
+    after = build_dataset(resources)["dataset_version"].value
+    assert after != before
+    assert set(warehouse.read("dataset_versions")["version"]) == {before, after}
+
+
+def test_cleaning_policy_averages_duplicates_fills_short_gaps_and_counts_long_ones():
+    hours = pd.date_range("2024-01-01", periods=12, freq="h")
+    raw = pd.DataFrame({"series_id": "a", "timestamp": hours, "value": range(12)}, dtype=object)
+    raw["value"] = raw["value"].astype(float)
+    raw["timestamp"] = pd.to_datetime(raw["timestamp"])
+    raw = raw.drop(index=[3, 6, 7, 8, 9])  # a one-hour gap and a four-hour gap
+    raw = pd.concat([raw, pd.DataFrame({"series_id": ["a"], "timestamp": [hours[1]], "value": [3.0]})])
+    dataset, report = clean_series(raw, "h", max_interpolate_steps=3)
+    assert len(dataset) == 12
+    assert dataset.set_index("timestamp").at[hours[1], "value"] == 2.0  # (1 + 3) / 2
+    assert dataset.set_index("timestamp").at[hours[3], "value"] == 3.0  # interpolated between 2 and 4
+    assert dataset["value"].isna().sum() == 4 and report.left_missing == 4
+    assert report.duplicates_averaged == 1 and report.interpolated == 1 and report.steps_inserted == 5

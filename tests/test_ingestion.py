@@ -1,0 +1,85 @@
+"""raw_series keeps every observation of a day, replaces a day on rerun, and its checks name what is wrong."""
+
+import dagster as dg
+import pytest
+
+from forecast_assets.ingestion import raw_series
+from resources.environment import build_resources
+from tests.conftest import PJM_FILE
+
+
+@pytest.fixture
+def pjm_resources(forecast_home, monkeypatch):
+    monkeypatch.setenv("FORECAST_SOURCE", str(PJM_FILE))
+    return build_resources()
+
+
+@pytest.fixture
+def synthetic_resources(forecast_home):
+    return build_resources()
+
+
+def ingest(resources, day: str) -> dg.ExecuteInProcessResult:
+    return dg.materialize([raw_series], partition_key=day, resources=resources, raise_on_error=True)
+
+
+def checks_of(result) -> dict[str, dg.AssetCheckEvaluation]:
+    return {evaluation.check_name: evaluation for evaluation in result.get_asset_check_evaluations()}
+
+
+def stored_rows(resources, day: str):
+    import pandas as pd
+
+    start = pd.Timestamp(day)
+    return resources["warehouse"].read("raw_series", time_column="timestamp", start=start, end=start + pd.Timedelta(days=1))
+
+
+def test_pjm_fall_back_day_reports_exactly_the_duplicated_hour_per_region(pjm_resources):
+    result = ingest(pjm_resources, "2014-11-02")
+    duplicates = checks_of(result)["duplicate_timestamps"]
+    assert not duplicates.passed
+    regions = ["AEP", "COMED", "DAYTON", "DEOK", "DOM", "DUQ", "EKPC", "FE", "PJME", "PJMW"]
+    assert duplicates.metadata["series"].value == regions
+    assert duplicates.metadata["failing_rows"].value == 2 * len(regions)  # two values for 02:00 in each region
+    assert "2014-11-02 02:00:00" in duplicates.metadata["rows"].value
+    assert checks_of(result)["missing_steps"].passed  # fall-back repeats an hour, it skips none
+    # Nothing dropped: 10 regions x 24 hours + the 10 repeated hours.
+    assert len(stored_rows(pjm_resources, "2014-11-02")) == 10 * 25
+
+
+def test_pjm_spring_forward_day_reports_the_missing_hour(pjm_resources):
+    result = ingest(pjm_resources, "2015-03-08")
+    gaps = checks_of(result)["missing_steps"]
+    assert not gaps.passed
+    assert gaps.metadata["failing_rows"].value == 10
+    assert gaps.metadata["rows"].value.count("2015-03-08 03:00:00") == 10  # the skipped hour (hour-ending labels)
+    assert checks_of(result)["duplicate_timestamps"].passed
+
+
+def test_pjm_clean_day_passes_every_check(pjm_resources):
+    result = ingest(pjm_resources, "2015-06-16")
+    failed = [name for name, evaluation in checks_of(result).items() if not evaluation.passed]
+    assert failed == []
+    assert len(checks_of(result)) == 7
+
+
+def test_rematerializing_a_partition_replaces_it(synthetic_resources):
+    first = ingest(synthetic_resources, "2024-01-10")
+    rows = len(stored_rows(synthetic_resources, "2024-01-10"))
+    assert rows == first.asset_materializations_for_node("raw_series")[0].metadata["dagster/row_count"].value > 0
+    ingest(synthetic_resources, "2024-01-10")
+    ingest(synthetic_resources, "2024-01-11")
+    assert len(stored_rows(synthetic_resources, "2024-01-10")) == rows
+
+
+def test_synthetic_data_quality_events_are_named_by_the_checks(synthetic_resources):
+    stuck = checks_of(ingest(synthetic_resources, "2024-02-06"))["flatlines"]
+    assert not stuck.passed and stuck.metadata["series"].value == ["s007"]
+    missing = checks_of(ingest(synthetic_resources, "2024-02-13"))["missing_steps"]
+    assert not missing.passed and missing.metadata["series"].value == ["s004"]
+    assert missing.metadata["failing_rows"].value == 3
+
+
+def test_blocking_checks_are_schema_and_non_finite_values():
+    blocking = {spec.name for spec in raw_series.check_specs if spec.blocking}
+    assert blocking == {"schema", "non_finite_values"}
