@@ -47,7 +47,7 @@ def training_dataset(context: dg.AssetExecutionContext, config: DatasetWindow, s
     dataset, report = clean_series(raw, settings.freq, settings.max_interpolate_steps, settings.allow_negative_values)
     digest = content_hash(dataset, policy)
     version = f"ds-{digest[:12]}"
-    key = f"datasets/{version}/dataset.parquet"
+    key = dataset_key(version)
     if not artifacts.exists(key):  # same content, same version: never rewritten
         buffer = io.BytesIO()
         dataset.to_parquet(buffer, index=False)
@@ -76,3 +76,13 @@ def training_dataset(context: dg.AssetExecutionContext, config: DatasetWindow, s
 
 
 defs = dg.Definitions(assets=[training_dataset])
+
+
+def dataset_key(version: str) -> str:
+    """Where a dataset version lives in the artifact store."""
+    return f"datasets/{version}/dataset.parquet"
+
+
+def load_dataset(artifacts: ArtifactStore, version: str) -> pd.DataFrame:
+    """Read a dataset version back from the artifact store."""
+    return pd.read_parquet(io.BytesIO(artifacts.read_bytes(dataset_key(version))))

@@ -15,7 +15,9 @@ class ForecastSettings(dg.ConfigurableResource):
     flatline_steps: int = 6  # this many identical consecutive values are flagged as a stuck sensor
     stale_after_steps: int = 2  # a partition whose last observation is this many steps short of the day's end is stale
     interval_levels: list[int] = [80, 95]  # prediction interval levels (%)
-    backtest_windows: int = 3  # rolling-origin windows for the champion/challenger backtest
+    backtest_windows: int = 1  # H-step windows at the end of the dataset that no contender trained on (see promotion)
+    primary_metric: str = "mase"  # the metric a candidate must win on to replace the champion
+    trainer_image: str = "forecast-trainer:local"  # recorded with every model version; the image Vertex AI runs
 
     @property
     def step(self):

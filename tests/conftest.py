@@ -1,4 +1,4 @@
-"""Shared test fixtures: a private FORECAST_HOME per test, the shared data folder, and a guard against real network."""
+"""Shared test fixtures (import nothing from here: a site-packages `tests` package shadows ours): a private FORECAST_HOME per test, the shared data folder, and a guard against real network."""
 
 import os
 import socket
@@ -48,6 +48,12 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"the shared data folder is missing: {SHARED_DATA} (clone the project beside ../shared)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def pjm_file(shared_data) -> Path:
+    """The real PJM hourly load table (long format, with its daylight-saving faults)."""
+    return shared_data / "pjm" / "pjm_hourly_load.parquet"
 
 
 @pytest.fixture(autouse=True)

@@ -5,12 +5,11 @@ import pytest
 
 from forecast_assets.ingestion import raw_series
 from resources.environment import build_resources
-from tests.conftest import PJM_FILE
 
 
 @pytest.fixture
-def pjm_resources(forecast_home, monkeypatch):
-    monkeypatch.setenv("FORECAST_SOURCE", str(PJM_FILE))
+def pjm_resources(forecast_home, pjm_file, monkeypatch):
+    monkeypatch.setenv("FORECAST_SOURCE", str(pjm_file))
     return build_resources()
 
 
