@@ -2,11 +2,19 @@
 
 import dagster as dg
 
-from forecast_assets import datasets, ingestion
+from forecast_assets import accuracy, champion, datasets, drift, inference, ingestion, jobs, training
 from resources.environment import build_executor, build_resources
+from sensors import definitions as sensors
 
 defs = dg.Definitions.merge(
     ingestion.defs,
     datasets.defs,
+    training.defs,
+    champion.defs,
+    inference.defs,
+    accuracy.defs,
+    drift.defs,
+    jobs.defs,
+    sensors.defs,
     dg.Definitions(resources=build_resources(), executor=build_executor()),
 )

@@ -62,19 +62,30 @@ def _source():
 def _local_resources() -> dict:
     from dagster_duckdb_pandas import DuckDBPandasIOManager
 
+    from resources.alerts_local import LocalAlerter
     from resources.artifacts import LocalArtifactStore
+    from resources.experiments_local import LocalExperimentTracker
+    from resources.monitoring_local import LocalEvidentlyWorkspace
+    from resources.registry_local import LocalModelRegistry
     from resources.settings import ForecastSettings
+    from resources.training_local import LocalProcessBackend
     from resources.warehouse import DuckDBWarehouse
 
     home = forecast_home()
     home.mkdir(parents=True, exist_ok=True)
     database = str(home / "warehouse.duckdb")
+    warehouse = DuckDBWarehouse(database=database)
     return {
         "io_manager": DuckDBPandasIOManager(database=database, schema="forecast"),
-        "warehouse": DuckDBWarehouse(database=database),
+        "warehouse": warehouse,
         "artifacts": LocalArtifactStore(root=str(home / "artifacts")),
         "source": _source(),
         "settings": ForecastSettings(),
+        "training_backend": LocalProcessBackend(),
+        "experiments": LocalExperimentTracker(warehouse=warehouse),
+        "registry": LocalModelRegistry(root=str(home / "registry")),
+        "monitoring_workspace": LocalEvidentlyWorkspace(path=str(home / "evidently")),
+        "alerter": LocalAlerter(warehouse=warehouse, webhook_url=_webhook()),
     }
 
 
@@ -87,3 +98,8 @@ def _gcp_resources() -> dict:
             + " (see deploy/gcp.env.example)"
         )
     raise ForecastEnvironmentError("FORECAST_ENV=gcp: the GCP resources are not wired yet (issue 6)")
+
+
+def _webhook():
+    """The alert webhook (a secret) through dg.EnvVar when set; alerts stay local otherwise."""
+    return dg.EnvVar("ALERT_WEBHOOK_URL") if os.getenv("ALERT_WEBHOOK_URL") else ""

@@ -17,6 +17,9 @@ class ForecastSettings(dg.ConfigurableResource):
     interval_levels: list[int] = [80, 95]  # prediction interval levels (%)
     backtest_windows: int = 1  # H-step windows at the end of the dataset that no contender trained on (see promotion)
     primary_metric: str = "mase"  # the metric a candidate must win on to replace the champion
+    retrain_consecutive_days: int = 2  # days the monitoring alarm must hold before a retrain is requested
+    error_alarm_ratio: float = 1.5  # realised sMAPE above this multiple of the champion's test sMAPE raises the alarm
+    retrain_cooldown_days: int = 7  # least days between two drift-triggered retrains
     trainer_image: str = "forecast-trainer:local"  # recorded with every model version; the image Vertex AI runs
 
     @property

@@ -1,0 +1,1 @@
+"""The lifecycle demo (`make demo`) and the UI launcher (`make ui`)."""

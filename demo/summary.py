@@ -1,0 +1,45 @@
+"""The demo's closing line (DESIGN section 1), read back from what the lifecycle left in the instance and warehouse."""
+
+import dagster as dg
+import pandas as pd
+
+
+def latest_metadata(instance: dg.DagsterInstance, asset: str) -> dict:
+    event = instance.get_latest_materialization_event(dg.AssetKey(asset))
+    return {k: v.value for k, v in event.asset_materialization.metadata.items()} if event else {}
+
+
+def detection_delay(monitoring: pd.DataFrame, events: pd.DataFrame) -> str:
+    """Days from the first injected drift to the first alarm on or after it; na without ground truth."""
+    drifts = events[events["kind"].isin(["level_shift", "seasonal_shape", "noise_increase"])] if len(events) else events
+    if drifts.empty:
+        return "na"
+    start = pd.Timestamp(drifts["start"].min()).normalize()
+    alarms = monitoring.loc[monitoring["alarm"].astype(bool) & (monitoring["day"] >= start), "day"]
+    return str((pd.Timestamp(alarms.min()) - start).days) if len(alarms) else "not_detected"
+
+
+def lifecycle_summary(clock, source, live_start: pd.Timestamp) -> dict:
+    """champion, its backtest metrics beside the seasonal naive's, forecasts, drift days, retrains, detection delay."""
+    warehouse = clock.defs.resources["warehouse"]
+    champion = latest_metadata(clock.instance, "champion_model")
+    monitoring = warehouse.read("monitoring_summary")
+    monitoring = monitoring[monitoring["day"] >= live_start] if len(monitoring) else monitoring
+    forecasts = warehouse.read("batch_forecasts", time_column="origin", start=live_start)
+    drift_retrains = [r for r in clock.runs if r[0] == "training_job" and r[2] == "drift_sensor"]
+
+    def rounded(key):
+        return round(float(champion[key]), 3) if key in champion else "na"
+
+    return {
+        "champion": champion.get("champion_version", "none"),
+        "smape": rounded("champion_smape"),
+        "mase": rounded("champion_mase"),
+        "snaive_smape": rounded("snaive_smape"),
+        "snaive_mase": rounded("snaive_mase"),
+        "forecasts": len(forecasts),
+        "drift_days": int(monitoring["alarm"].astype(bool).sum()) if len(monitoring) else 0,
+        "retrains": len(drift_retrains),
+        "detection_delay_days": detection_delay(monitoring, source.ground_truth_events()),
+        "last_gate": "promoted" if champion.get("promoted") else "kept",
+    }

@@ -1,0 +1,95 @@
+"""Monitoring: drift_report, data, label and concept drift and performance for the day, in Evidently and in numbers."""
+
+import tempfile
+
+import dagster as dg
+import pandas as pd
+
+from forecast_assets.accuracy import cleaned_history, day_window, forecast_accuracy
+from forecast_assets.datasets import load_dataset
+from forecast_assets.inference import LOOKBACK_DAYS
+from forecast_assets.model_inputs import day_ahead_inputs
+from forecast_assets.partitions import daily_partitions
+from resources.artifacts import ArtifactStore
+from resources.monitoring import MonitoringWorkspace
+from resources.registry import CHAMPION, ModelRegistry
+from resources.settings import ForecastSettings
+from resources.warehouse import Warehouse
+
+MONITORING_TABLE = "monitoring_summary"  # one row per day: what the retrain sensor and dashboards read
+REFERENCE_DAYS = 28  # the end of the champion's training window that the day is compared with
+
+
+def issued_forecasts(warehouse: Warehouse, day: pd.Timestamp) -> pd.DataFrame:
+    """The forecasts issued at the day's origin (made at the end of the day before), for coverage and residuals."""
+    issued = warehouse.read("batch_forecasts", time_column="origin", start=day, end=day + pd.Timedelta(seconds=1))
+    return issued.drop(columns=["origin", "model_version", "dataset_version", "method", "step"], errors="ignore")
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    group_name="monitoring",
+    kinds={"evidently", "pandas"},
+    metadata={"partition_expr": "day"},
+    deps=[forecast_accuracy],
+    check_specs=[dg.AssetCheckSpec("drift_below_threshold", asset="drift_report",
+                                   description="Warns when the day's drift or error decay raises the retrain alarm.")],
+)
+def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, registry: ModelRegistry,
+                 warehouse: Warehouse, artifacts: ArtifactStore, monitoring_workspace: MonitoringWorkspace):
+    """Per-series drift for the day against the champion's training window, with Evidently HTML/JSON and a summary row."""
+    from monitoring.drift import drift_report as evaluate_drift
+    from trainer.model import ForecastModel
+
+    day, end = day_window(context)
+    champion = registry.alias(CHAMPION)
+    if champion is None:
+        raise dg.Failure("drift_report: there is no champion model to monitor")
+    with tempfile.TemporaryDirectory() as local:
+        model = ForecastModel.load(registry.local_copy(champion.version, local))
+    dataset = load_dataset(artifacts, champion.dataset_version)
+    ref_end = dataset["timestamp"].max().normalize() + pd.Timedelta(days=1)
+    reference = day_ahead_inputs(model, dataset, ref_end - pd.Timedelta(days=REFERENCE_DAYS), ref_end)
+    current = day_ahead_inputs(model, cleaned_history(warehouse, settings, day - pd.Timedelta(days=LOOKBACK_DAYS), end),
+                               day, end)
+    issued = issued_forecasts(warehouse, day)
+    if not issued.empty:  # judge the forecasts that were actually issued, with their intervals
+        current = current.drop(columns=["forecast", "residual"]).merge(issued, on=["series_id", "timestamp"], how="inner")
+        current["residual"] = current["value"] - current["forecast"]
+    if current.empty:
+        raise dg.Failure(f"drift_report: no actuals with model inputs on {day.date()}")
+    features = [name for name in model.spec.feature_names if name != "step"]
+    result = evaluate_drift(reference, current, feature_columns=features)
+
+    accuracy = warehouse.read("forecast_accuracy", where={"day": day.to_pydatetime()})
+    smape = float(accuracy["smape"].mean()) if not accuracy.empty else float("nan")
+    baseline = float((champion.metrics.get("test") or {}).get("smape", float("nan")))
+    error_decay = bool(smape > settings.error_alarm_ratio * baseline) if baseline == baseline else False
+    alarm = bool(result.summary["series_drift"]) or error_decay
+    key = f"monitoring/{day.date()}/drift_report"
+    html_uri = artifacts.write_bytes(f"{key}.html", result.html.encode())
+    artifacts.write_bytes(f"{key}.json", result.json.encode())
+    snapshot_id = monitoring_workspace.add_snapshot(result.snapshot)
+    row = result.summary_row().assign(day=day, alarm=alarm, error_decay=error_decay, realised_smape=smape,
+                                      baseline_smape=baseline, champion=champion.version)
+    warehouse.write(MONITORING_TABLE, row, replace_where={"day": day.to_pydatetime()})
+    summary = result.summary
+    yield dg.Output(result.per_series.assign(day=day), metadata={
+        "alarm": alarm,
+        "drift_flags": dg.MetadataValue.json(summary["drift_flags"]),
+        "drifted_series": dg.MetadataValue.json(summary["drifted_series"]),
+        "drifted_series_share": float(summary["drifted_series_share"]),
+        "drifted_feature_share": float(summary["drifted_feature_share"]),
+        "target_drift_score": float(summary["target_drift_score"]),
+        "realised_smape": smape,
+        "report": dg.MetadataValue.path(html_uri),
+        "evidently_snapshot": snapshot_id,
+        "champion": champion.version,
+    })
+    yield dg.AssetCheckResult(check_name="drift_below_threshold", passed=not alarm,
+                              severity=dg.AssetCheckSeverity.WARN,
+                              metadata={"drift_flags": dg.MetadataValue.json(summary["drift_flags"]),
+                                        "drifted_series": dg.MetadataValue.json(summary["drifted_series"])})
+
+
+defs = dg.Definitions(assets=[drift_report])

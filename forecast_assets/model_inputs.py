@@ -1,0 +1,36 @@
+"""The model's own inputs for observed rows, rebuilt with the trainer's feature code (what drift is measured on)."""
+
+import numpy as np
+import pandas as pd
+
+
+def day_ahead_inputs(model, history: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """For every observed row in [start, end): the features the model used to forecast it from the start of its day,
+    its prediction, and the residual. History must reach back min_history steps before start."""
+    from trainer.features import FeatureBuilder
+    from trainer.panel import SeriesPanel
+
+    spec = model.spec
+    panel = SeriesPanel.from_frame(history, spec.freq, spec.pad, source="monitoring history")
+    rows = history[(history["timestamp"] >= start) & (history["timestamp"] < end) & history["value"].notna()]
+    code = {sid: k for k, sid in enumerate(panel.series_ids)}
+    series = rows["series_id"].astype(str).map(code).to_numpy(dtype=np.int64)
+    step_ns = pd.Timedelta(pd.tseries.frequencies.to_offset(spec.freq)).value
+    stamps = rows["timestamp"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    first = panel.starts.asi8[series]
+    position = (stamps - first) // step_ns
+    day_start = rows["timestamp"].dt.normalize().to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    origin = (day_start - first) // step_ns - 1  # the last step before the day: the batch forecast's origin
+    steps = position - origin
+    usable = (origin >= spec.min_history - 1) & (steps >= 1) & (steps <= spec.horizon)
+    rows, series, origin, steps = rows[usable], series[usable], origin[usable], steps[usable]
+    builder = FeatureBuilder(panel, spec)
+    features, scale = builder.rows(series, origin, steps)
+    prediction, _ = model.predict_rows(builder, series, origin, steps)
+    out = pd.DataFrame(features, columns=spec.feature_names, index=rows.index)
+    out.insert(0, "series_id", rows["series_id"].astype(str).to_numpy())
+    out.insert(1, "timestamp", rows["timestamp"].to_numpy())
+    out.insert(2, "value", rows["value"].to_numpy(dtype=float))
+    out["forecast"] = prediction
+    out["residual"] = out["value"] - out["forecast"]
+    return out.reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""Automation: schedules, sensors and alerts that keep the lifecycle running without a human."""

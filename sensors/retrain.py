@@ -1,0 +1,66 @@
+"""The retrain sensor: asks for a training run when drift or realised error stays above threshold for K days."""
+
+import json
+from dataclasses import asdict, dataclass
+
+import dagster as dg
+import pandas as pd
+
+from forecast_assets.drift import MONITORING_TABLE
+from forecast_assets.jobs import training_job
+from resources.settings import ForecastSettings
+from resources.warehouse import Warehouse
+
+
+
+@dataclass
+class RetrainCursor:
+    """What the sensor has seen: the last day evaluated, the current alarm streak, and the last retrain requested."""
+
+    last_day: str | None = None
+    streak: int = 0
+    last_retrain_day: str | None = None
+    armed: bool = True  # false from a retrain until the alarm clears: one drift episode, one retrain
+
+    @classmethod
+    def parse(cls, text: str | None) -> "RetrainCursor":
+        return cls(**json.loads(text)) if text else cls()
+
+    def dump(self) -> str:
+        return json.dumps(asdict(self))
+
+
+def retrain_days(alarms: pd.DataFrame, cursor: RetrainCursor, consecutive_days: int, cooldown_days: int) -> tuple[list[str], RetrainCursor]:
+    """Walk the days after cursor.last_day (alarms: day, alarm) and return the days that call for a retrain."""
+    requested = []
+    state = RetrainCursor(**asdict(cursor))
+    for row in alarms.sort_values("day").itertuples():
+        day = str(pd.Timestamp(row.day).date())
+        if state.last_day is not None and day <= state.last_day:
+            continue
+        state.last_day = day
+        if not row.alarm:
+            state.streak, state.armed = 0, True
+            continue
+        state.streak += 1
+        cooled = state.last_retrain_day is None or (
+            pd.Timestamp(day) - pd.Timestamp(state.last_retrain_day)).days >= cooldown_days
+        if state.armed and cooled and state.streak >= consecutive_days:
+            requested.append(day)
+            state.last_retrain_day, state.armed, state.streak = day, False, 0
+    return requested, state
+
+
+@dg.sensor(job=training_job, minimum_interval_seconds=300,
+           description="Requests a training run when drift or error decay persists; one retrain per drift episode.")
+def drift_retrain_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse, settings: ForecastSettings):
+    """Reads the monitoring summary table and requests training when the alarm holds for K consecutive days."""
+    summary = warehouse.read(MONITORING_TABLE)
+    if summary.empty:
+        return dg.SkipReason(f"no rows in {MONITORING_TABLE} yet")
+    alarms = summary[["day", "alarm"]].drop_duplicates("day", keep="last")
+    cursor = RetrainCursor.parse(context.cursor)
+    days, cursor = retrain_days(alarms, cursor, settings.retrain_consecutive_days, settings.retrain_cooldown_days)
+    requests = [dg.RunRequest(run_key=f"drift-retrain-{day}", tags={"forecast/trigger": "drift_sensor",
+                                                                      "forecast/alarm_day": day}) for day in days]
+    return dg.SensorResult(run_requests=requests, cursor=cursor.dump())
