@@ -1,0 +1,1 @@
+"""Deployment of the platform to Google Cloud: images, workflows, the production instance and release records."""
