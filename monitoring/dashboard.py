@@ -1,0 +1,59 @@
+"""The monitoring dashboard: which numbers of the daily snapshots the Evidently UI plots over time.
+
+A panel selects points by metric type and labels (e.g. MeanValue with column=smape_pct), so each panel here names
+a metric that drift_report() puts into every snapshot; the x axis is the snapshot timestamp (the monitored day).
+"""
+
+from monitoring.evidently_report import COVERAGE_PREFIX, INTERVAL_LEVELS, SMAPE_TERM
+from monitoring.series_drift import RESIDUAL_VS_LEVEL, TARGET_DEVIATION
+
+# (title, description, [(metric type, labels, legend)]); plain data so the panel set can be tested without the UI.
+PANELS = [
+    ("sMAPE", "Realised sMAPE (%) of the monitored day", [("MeanValue", {"column": SMAPE_TERM}, "sMAPE %")]),
+    ("RMSE", "Realised RMSE of the monitored day", [("RMSE", {}, "RMSE")]),
+    (
+        "Drifted feature share",
+        "Share of model input features whose distribution drifted (normed Wasserstein >= threshold)",
+        [("DriftedColumnsCount", {"value_type": "share"}, "share of features")],
+    ),
+    (
+        "Target and residual drift",
+        "Label drift (deseasonalised target) and concept drift (residuals), normed Wasserstein distance",
+        [
+            ("ValueDrift", {"column": TARGET_DEVIATION}, "target"),
+            ("ValueDrift", {"column": RESIDUAL_VS_LEVEL}, "residual"),
+        ],
+    ),
+    (
+        "Interval coverage",
+        "Share of actuals inside the prediction intervals (compare with 0.80 and 0.95)",
+        [("MeanValue", {"column": f"{COVERAGE_PREFIX}{level}"}, f"{level}% interval") for level in INTERVAL_LEVELS],
+    ),
+]
+
+
+def dashboard_panels() -> list:
+    """The panels as Evidently DashboardPanelPlot line plots."""
+    from evidently.sdk.models import PanelMetric
+    from evidently.sdk.panels import line_plot_panel
+
+    return [
+        line_plot_panel(
+            title=title,
+            description=description,
+            size="half",
+            values=[PanelMetric(metric=metric, metric_labels=labels, legend=legend) for metric, labels, legend in rows],
+        )
+        for title, description, rows in PANELS
+    ]
+
+
+def ensure_panels(project) -> list[str]:
+    """Add every panel the project's dashboard lacks (matched by title); return the titles added."""
+    existing = {panel.title for panel in project.dashboard.model().panels}
+    added = []
+    for panel in dashboard_panels():
+        if panel.title not in existing:
+            project.dashboard.add_panel(panel, tab="Forecast monitoring")
+            added.append(panel.title)
+    return added

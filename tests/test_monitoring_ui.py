@@ -1,0 +1,85 @@
+"""Specification of `make ui` (python -m demo.ui): both UIs answer on 127.0.0.1, Ctrl-C stops them and everything
+they started, and the launcher exits 0."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _tiny_dagster_workspace(folder: Path) -> Path:
+    """A workspace file with one empty code location: the launcher is under test, not the project's assets."""
+    (folder / "tiny_defs.py").write_text("import dagster as dg\n\ndefs = dg.Definitions()\n")
+    workspace = folder / "workspace.yaml"
+    workspace.write_text("load_from:\n  - python_file:\n      relative_path: tiny_defs.py\n      location_name: tiny\n")
+    return workspace
+
+
+def test_help_explains_both_uis_and_the_port_flags():
+    out = subprocess.run(
+        [sys.executable, "-m", "demo.ui", "--help"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0
+    for text in ("dagster dev", "evidently ui", "--dagster-port", "--evidently-port", "Ctrl-C", "DAGSTER_HOME"):
+        assert text in out.stdout, text
+
+
+@pytest.mark.slow
+def test_both_uis_answer_and_ctrl_c_stops_them_and_all_their_processes(tmp_path):
+    dagster_home = tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    dagster_port, evidently_port = _free_port(), _free_port()
+    env = {**os.environ, "FORECAST_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(dagster_home)}
+    ports = ["--dagster-port", str(dagster_port), "--evidently-port", str(evidently_port)]
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "demo.ui", *ports, "--workspace-file", str(_tiny_dagster_workspace(tmp_path))],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        urls = [f"http://127.0.0.1:{dagster_port}/server_info", f"http://127.0.0.1:{evidently_port}/api/projects"]
+        deadline = time.monotonic() + 150
+        while not all(_answers(u) for u in urls):
+            assert launcher.poll() is None, f"launcher exited early with {launcher.returncode}"
+            assert time.monotonic() < deadline, "the UIs did not both answer within 150 s"
+            time.sleep(1)
+        started = psutil.Process(launcher.pid).children(recursive=True)
+        assert len(started) >= 4  # dagster dev, its webserver and daemon (and code server), evidently ui
+
+        launcher.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends to the foreground process
+        assert launcher.wait(timeout=60) == 0
+        gone, alive = psutil.wait_procs(started, timeout=10)
+        assert not alive, [p.pid for p in alive]
+        assert not any(_answers(u) for u in urls)
+        output = launcher.stdout.read()
+        assert f"http://127.0.0.1:{dagster_port}" in output and f"http://127.0.0.1:{evidently_port}" in output
+    finally:
+        if launcher.poll() is None:  # a failed assertion above: let the launcher stop its process groups
+            launcher.terminate()
+            launcher.wait(timeout=60)
