@@ -1,0 +1,172 @@
+"""The warehouse on BigQuery: parameterized DELETE + load job to replace rows, parameterized SELECT to read them."""
+
+import re
+from datetime import date, datetime
+
+import pandas as pd
+from pydantic import PrivateAttr
+
+from resources.gcp.clients import bigquery_client
+from resources.warehouse import Warehouse
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,299}")
+
+
+def identifier(name: str, what: str) -> str:
+    """name, checked to be a plain BigQuery identifier (it is spliced into SQL, so nothing else may pass)."""
+    if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
+        raise ValueError(f"{what} {name!r} is not a valid BigQuery name (letters, digits, underscores)")
+    return name
+
+
+def column_type(column: str, dtype) -> str:
+    """The BigQuery type a pandas column is loaded as; ValueError names the column when there is none."""
+    if pd.api.types.is_bool_dtype(dtype):
+        return "BOOL"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "INT64"
+    if pd.api.types.is_float_dtype(dtype):
+        return "FLOAT64"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "TIMESTAMP"  # naive timestamps are UTC, as in the local warehouse
+    if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+        return "STRING"
+    raise ValueError(f"column {column!r} has dtype {dtype}, which has no BigQuery type here")
+
+
+def table_schema(rows: pd.DataFrame) -> list:
+    """The load schema of rows: one SchemaField per column, in order."""
+    from google.cloud import bigquery
+
+    return [bigquery.SchemaField(identifier(str(name), "column"), column_type(str(name), dtype))
+            for name, dtype in rows.dtypes.items()]
+
+
+def parquet_bytes(rows: pd.DataFrame):
+    """rows as a Parquet file in memory, timestamps in microseconds (BigQuery's precision)."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), buffer,
+                   coerce_timestamps="us", allow_truncated_timestamps=True)
+    buffer.seek(0)
+    return buffer
+
+
+def query_parameter(name: str, value):
+    """A typed query parameter for value; values never enter the SQL text."""
+    from google.cloud import bigquery
+
+    if isinstance(value, (pd.Timestamp, datetime)):
+        stamp = pd.Timestamp(value)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        return bigquery.ScalarQueryParameter(name, "TIMESTAMP", stamp.to_pydatetime())
+    if isinstance(value, date):
+        return bigquery.ScalarQueryParameter(name, "DATE", value)
+    for python_type, bigquery_type in ((bool, "BOOL"), (int, "INT64"), (float, "FLOAT64"), (str, "STRING")):
+        if isinstance(value, python_type):
+            return bigquery.ScalarQueryParameter(name, bigquery_type, value)
+    if hasattr(value, "item"):  # numpy scalars
+        return query_parameter(name, value.item())
+    raise ValueError(f"query parameter {name!r}: no BigQuery type for {type(value).__name__} value {value!r}")
+
+
+def where_clause(where: dict | None, time_column: str | None = None, start=None, end=None) -> tuple[str, list]:
+    """' WHERE ...' with one @parameter per value, and the parameters; ('', []) when nothing filters."""
+    clauses, params = [], []
+    for index, (column, value) in enumerate((where or {}).items()):
+        clauses.append(f"`{identifier(column, 'column')}` = @w{index}")
+        params.append(query_parameter(f"w{index}", value))
+    if time_column and start is not None:
+        clauses.append(f"`{identifier(time_column, 'time column')}` >= @start")
+        params.append(query_parameter("start", pd.Timestamp(start)))
+    if time_column and end is not None:
+        clauses.append(f"`{identifier(time_column, 'time column')}` < @end")
+        params.append(query_parameter("end", pd.Timestamp(end)))
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+class BigQueryWarehouse(Warehouse):
+    """Tables in one BigQuery dataset; the same interface as the local DuckDB warehouse."""
+
+    project: str
+    dataset: str
+    location: str = ""
+    api_endpoint: str = ""  # empty = the real BigQuery; tests point it at 127.0.0.1
+
+    _client: object = PrivateAttr(default=None)
+
+    def client(self):
+        """The BigQuery client, created on first use."""
+        if self._client is None:
+            self._client = bigquery_client(self.project, self.location or None, self.api_endpoint or None)
+        return self._client
+
+    def table_id(self, table: str) -> str:
+        """project.dataset.table, with every part checked."""
+        return f"{self.project}.{identifier(self.dataset, 'dataset')}.{identifier(table, 'table')}"
+
+    def write(self, table: str, rows: pd.DataFrame, replace_where: dict | None = None) -> None:
+        from google.api_core.exceptions import NotFound
+        from google.cloud import bigquery
+
+        table_id = self.table_id(table)
+        schema = table_schema(rows)  # bad columns fail before anything is deleted
+        if replace_where:
+            clause, params = where_clause(replace_where)
+            try:
+                self.client().query_and_wait(f"DELETE FROM `{table_id}`{clause}",
+                                             job_config=bigquery.QueryJobConfig(query_parameters=params))
+            except NotFound:
+                pass  # no table yet, so nothing to replace; the load below creates it
+        if rows.empty:
+            return
+        # Not one transaction with the DELETE (BigQuery load jobs cannot join one): a reader in between
+        # may briefly miss the replaced rows, never see them twice.
+        config = bigquery.LoadJobConfig(schema=schema, source_format="PARQUET", write_disposition="WRITE_APPEND",
+                                        create_disposition="CREATE_IF_NEEDED")
+        data = parquet_bytes(rows)
+        # With its size known the client sends small files in one multipart request, large ones resumably.
+        self.client().load_table_from_file(data, table_id, size=data.getbuffer().nbytes, job_config=config).result()
+
+    def read(self, table, where=None, time_column=None, start=None, end=None) -> pd.DataFrame:
+        from google.api_core.exceptions import NotFound
+        from google.cloud import bigquery
+
+        clause, params = where_clause(where, time_column, start, end)
+        sql = f"SELECT * FROM `{self.table_id(table)}`{clause}"
+        try:
+            rows = self.client().query_and_wait(sql, job_config=bigquery.QueryJobConfig(query_parameters=params))
+        except NotFound:
+            return pd.DataFrame()
+        frame = rows.to_arrow(create_bqstorage_client=False).to_pandas()
+        for column in frame.columns:  # naive UTC timestamps, like the local warehouse returns
+            if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+                frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
+        return frame
+
+
+# raw_series as the BigQuery IO manager should find it: one day partition per observation day, clustered by
+# series so a per-series read scans little. The IO manager creates plain tables, so this is created first.
+RAW_SERIES_COLUMNS = (("series_id", "STRING NOT NULL"), ("timestamp", "TIMESTAMP NOT NULL"),
+                      ("value", "FLOAT64"), ("ingested_at", "TIMESTAMP"))
+
+
+def raw_series_ddl(table_id: str) -> str:
+    """CREATE TABLE for raw_series, partitioned by DATE(timestamp) and clustered by series_id."""
+    columns = ",\n  ".join(f"`{name}` {kind}" for name, kind in RAW_SERIES_COLUMNS)
+    return (f"CREATE TABLE IF NOT EXISTS `{table_id}` (\n  {columns}\n)\n"
+            "PARTITION BY DATE(`timestamp`)\nCLUSTER BY `series_id`")
+
+
+def partition_replace_sql(table_id: str, day) -> tuple[str, list]:
+    """The DELETE that clears one observation day of raw_series before its rows are loaded again, with its parameters.
+
+    The bounds are parameters on the partitioning column, so BigQuery prunes the scan to that one partition.
+    """
+    start = pd.Timestamp(day).normalize()
+    sql = f"DELETE FROM `{table_id}` WHERE `timestamp` >= @partition_start AND `timestamp` < @partition_end"
+    return sql, [query_parameter("partition_start", start), query_parameter("partition_end", start + pd.Timedelta(days=1))]

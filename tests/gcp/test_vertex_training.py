@@ -1,0 +1,134 @@
+"""VertexCustomJobBackend: the real aiplatform client sends its custom-job requests to a fake Vertex on 127.0.0.1."""
+
+import json
+
+import dagster as dg
+import pytest
+from fake_rest import PROJECT, REGION
+from fake_vertex import FakeCustomJobs
+
+from resources.gcp.gcs_artifacts import GcsArtifactStore
+from resources.gcp.vertex_training import VertexCustomJobBackend, base_output_dir
+from resources.training import TrainingJobSpec
+
+METRICS = {"train": {"rmse": 1.5}, "test": {"smape": 12.25, "mase": 0.91}, "valid_rmse_per_round": [3.0, 2.0, 1.7]}
+
+
+def _backend(fake, bucket_endpoint) -> VertexCustomJobBackend:
+    return VertexCustomJobBackend(project=PROJECT, location=REGION, staging_bucket="gs://staging-bucket",
+                                  service_account="trainer@demo-project.iam.gserviceaccount.com",
+                                  api_endpoint=fake.endpoint, storage_endpoint=bucket_endpoint, poll_seconds=0.01)
+
+
+def _spec(bucket: str, **overrides) -> TrainingJobSpec:
+    model_dir = f"gs://{bucket}/runs/run-7/model"
+    fields = dict(display_name="train-forecast-run-7", model_dir=model_dir,
+                  args=["--dataset-uri", f"gs://{bucket}/datasets/abc.parquet", "--model-dir", model_dir,
+                        "--horizon", "48", "--season-length", "24"],
+                  env={"FORECAST_RUN": "run-7"}, image_uri="europe-docker.pkg.dev/demo/forecast/trainer:abc123",
+                  machine_type="n1-highmem-8", labels={"dataset_version": "ABC123", "dagster_run": "r1"})
+    return TrainingJobSpec(**(fields | overrides))
+
+
+@pytest.fixture
+def asset_context():
+    with dg.build_asset_context() as context:
+        yield context
+
+
+@pytest.fixture
+def model_dir_with_metrics(gcs_bucket):
+    endpoint, bucket = gcs_bucket
+    GcsArtifactStore(bucket=bucket, endpoint=endpoint).write_bytes("runs/run-7/model/metrics.json",
+                                                                   json.dumps(METRICS).encode())
+    return endpoint, bucket
+
+
+def test_submits_the_trainer_image_with_its_args_env_machine_labels_and_service_account(
+        fake_google, model_dir_with_metrics, asset_context):
+    endpoint, bucket = model_dir_with_metrics
+    FakeCustomJobs(fake_google)
+    _backend(fake_google, endpoint).run(asset_context, _spec(bucket))
+
+    (create,) = fake_google.calls("POST", "/customJobs")
+    assert create.path == f"/v1/projects/{PROJECT}/locations/{REGION}/customJobs"
+    body = create.json
+    assert body["displayName"] == "train-forecast-run-7"
+    (pool,) = body["jobSpec"]["workerPoolSpecs"]
+    assert pool["machineSpec"] == {"machineType": "n1-highmem-8"}
+    assert pool["replicaCount"] == "1"
+    assert pool["containerSpec"]["imageUri"] == "europe-docker.pkg.dev/demo/forecast/trainer:abc123"
+    assert pool["containerSpec"]["args"][:2] == ["--dataset-uri", f"gs://{bucket}/datasets/abc.parquet"]
+    assert "command" not in pool["containerSpec"]  # the image's entrypoint is python -m trainer.task
+    assert pool["containerSpec"]["env"] == [{"name": "FORECAST_RUN", "value": "run-7"}]
+    assert body["jobSpec"]["baseOutputDirectory"] == {"outputUriPrefix": f"gs://{bucket}/runs/run-7"}
+    assert body["jobSpec"]["serviceAccount"] == "trainer@demo-project.iam.gserviceaccount.com"
+    assert body["labels"] == {"dataset_version": "abc123", "dagster_run": "r1"}
+
+
+def test_a_gpu_spec_asks_for_the_accelerator(fake_google, model_dir_with_metrics, asset_context):
+    endpoint, bucket = model_dir_with_metrics
+    FakeCustomJobs(fake_google)
+    spec = _spec(bucket, accelerator_type="NVIDIA_TESLA_T4", accelerator_count=1)
+    _backend(fake_google, endpoint).run(asset_context, spec)
+
+    from google.cloud.aiplatform_v1.types import AcceleratorType
+
+    (create,) = fake_google.calls("POST", "/customJobs")
+    # The REST transport sends enums as numbers and says so in the query string.
+    assert create.query["$alt"] == ["json;enum-encoding=int"]
+    pool = create.json["jobSpec"]["workerPoolSpecs"][0]
+    assert pool["machineSpec"] == {"machineType": "n1-highmem-8", "acceleratorCount": 1,
+                                   "acceleratorType": AcceleratorType.NVIDIA_TESLA_T4.value}
+
+
+def test_a_succeeded_job_returns_the_metrics_json_from_the_model_dir_as_metadata(
+        fake_google, model_dir_with_metrics, asset_context):
+    endpoint, bucket = model_dir_with_metrics
+    FakeCustomJobs(fake_google)
+    result = _backend(fake_google, endpoint).run(asset_context, _spec(bucket))
+
+    assert result.metrics == METRICS
+    assert result.model_dir == f"gs://{bucket}/runs/run-7/model"
+    assert result.job_link == (f"https://console.cloud.google.com/vertex-ai/locations/{REGION}/training/4242"
+                               f"?project={PROJECT}")
+    metadata = result.materialize_result.metadata
+    assert metadata["test_smape"] == 12.25 and metadata["train_rmse"] == 1.5
+    assert "valid_rmse_per_round" not in metadata
+    # Polled until the job left PENDING and RUNNING.
+    assert len(fake_google.calls("GET", "/customJobs/4242")) == 2
+
+
+@pytest.mark.parametrize("state", ["JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"])
+def test_a_job_that_does_not_succeed_raises_failure_with_its_error_and_console_link(
+        fake_google, gcs_bucket, state, asset_context):
+    endpoint, bucket = gcs_bucket
+    FakeCustomJobs(fake_google, states=("JOB_STATE_RUNNING", state), error="trainer exited with code 1: bad dataset")
+
+    with pytest.raises(dg.Failure) as failure:
+        _backend(fake_google, endpoint).run(asset_context, _spec(bucket))
+    assert state in failure.value.description
+    assert "trainer exited with code 1: bad dataset" in failure.value.description
+    assert failure.value.metadata["vertex_job"].url.startswith(
+        f"https://console.cloud.google.com/vertex-ai/locations/{REGION}/training/")
+
+
+def test_a_succeeded_job_without_metrics_json_fails_naming_the_uri(fake_google, gcs_bucket, asset_context):
+    endpoint, bucket = gcs_bucket
+    FakeCustomJobs(fake_google)
+    with pytest.raises(dg.Failure, match=f"gs://{bucket}/runs/run-7/model/metrics.json"):
+        _backend(fake_google, endpoint).run(asset_context, _spec(bucket))
+
+
+def test_model_dir_must_be_on_gcs_because_vertex_workers_write_there():
+    assert base_output_dir("gs://b/runs/7/model") == "gs://b/runs/7"
+    with pytest.raises(ValueError, match="/tmp/model"):
+        base_output_dir("/tmp/model")
+
+
+def test_constructing_the_backend_makes_no_network_call():
+    # An endpoint nobody listens on: construction and definitions loading must not touch it.
+    backend = VertexCustomJobBackend(project=PROJECT, location=REGION, staging_bucket="gs://s",
+                                     api_endpoint="127.0.0.1:9")
+    dg.Definitions(resources={"training": backend})
+    assert backend.poll_seconds == 30.0
