@@ -1,0 +1,126 @@
+"""`python -m trainer.task` as a process: artifacts, metrics, reload, and clear failures on bad input."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trainer.model import ForecastModel
+
+PROJECT = Path(__file__).resolve().parents[1]
+FAST = ["--max-train-rows", "20000", "--n-estimators", "60", "--early-stopping-rounds", "10"]
+
+
+def synthetic_series(n_series: int = 4, days: int = 30, seed: int = 1) -> pd.DataFrame:
+    """Hourly series with daily and weekly seasonality, different levels, and a few missing points."""
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range("2024-01-01", periods=24 * days, freq="h")
+    t = np.arange(len(ts))
+    frames = []
+    for k in range(n_series):
+        value = 100.0 * (k + 1) * (1 + 0.2 * np.sin(2 * np.pi * t / 24) + 0.05 * np.sin(2 * np.pi * t / 168))
+        value = value + rng.normal(0, 2, len(t))
+        value[rng.choice(len(t) - 100, 5, replace=False)] = np.nan
+        frames.append(pd.DataFrame({"series_id": f"s{k}", "timestamp": ts, "value": value}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def run_task(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the trainer entry point from the project root and capture its output."""
+    return subprocess.run([sys.executable, "-m", "trainer.task", *args], cwd=PROJECT, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One training run on synthetic data, located through Vertex AI's variables, shared by the tests below."""
+    root = tmp_path_factory.mktemp("task")
+    data = synthetic_series()
+    data.to_parquet(root / "data.parquet")
+    env = {"AIP_TRAINING_DATA_URI": str(root / "data.parquet"), "AIP_MODEL_DIR": str(root / "model")}
+    result = run_task(*FAST, env=env)
+    return result, root, data
+
+
+def test_training_from_vertex_environment_exits_zero_and_writes_every_artifact(trained):
+    result, root, _ = trained
+    assert result.returncode == 0, result.stderr
+    for name in ("model.ubj", "feature_spec.json", "intervals.json", "metrics.json"):
+        assert (root / "model" / name).stat().st_size > 0, name
+
+
+def test_metrics_json_holds_per_round_validation_error_and_all_splits(trained):
+    _, root, _ = trained
+    metrics = json.loads((root / "model" / "metrics.json").read_text())
+    assert len(metrics["validation_rmse_per_round"]) >= metrics["best_iteration"] + 1
+    for split in ("train", "validation", "test"):
+        assert set(metrics[split]) == {"rmse", "mse", "smape", "mase"}
+        assert all(np.isfinite(v) for v in metrics[split].values())
+    assert set(metrics["seasonal_naive"]) == {"validation", "test"}
+    assert metrics["n_series"] == 4 and metrics["rows"]["test"] == 4 * 48
+    assert metrics["params"]["tree_method"] == "hist" and metrics["fit_seconds"] > 0
+    assert metrics["test"]["mase"] < metrics["seasonal_naive"]["test"]["mase"]
+
+
+def test_feature_spec_records_everything_needed_to_rebuild_features(trained):
+    _, root, _ = trained
+    spec = json.loads((root / "model" / "feature_spec.json").read_text())
+    assert (spec["freq"], spec["horizon"], spec["season_length"]) == ("h", 48, 24)
+    assert spec["strategy"] == "direct_step_feature" and "hour" in spec["feature_names"]
+    assert {"lags", "seasonal_lags", "windows", "scale_window", "scaling", "target"} <= set(spec)
+
+
+def test_saved_model_reloads_and_predicts_the_same_values_as_before_saving(trained, tmp_path):
+    _, root, data = trained
+    model = ForecastModel.load(root / "model")
+    before = model.predict(data)
+    model.save(tmp_path / "again")
+    after = ForecastModel.load(tmp_path / "again").predict(data)
+    pd.testing.assert_frame_equal(before, after, check_exact=True)
+    assert len(before) == 4 * 48 and before["forecast"].notna().all()
+    assert (before.groupby("series_id")["timestamp"].min() > data.groupby("series_id")["timestamp"].max()).all()
+
+
+def test_gs_uris_are_read_through_the_vertex_fuse_mount():
+    from trainer.task import local_path
+
+    assert local_path("gs://bucket/data/v1.parquet") == Path("/gcs/bucket/data/v1.parquet")
+    assert local_path("/tmp/x.parquet") == Path("/tmp/x.parquet")
+
+
+def _one_line_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("trainer: error:")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_missing_dataset_file_fails_with_a_message_naming_it(tmp_path):
+    line = _one_line_error(run_task("--dataset-uri", str(tmp_path / "nope.parquet"), "--model-dir", str(tmp_path)))
+    assert "nope.parquet" in line and "not found" in line
+
+
+def test_malformed_parquet_fails_with_a_message_naming_the_file(tmp_path):
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 this is not parquet")
+    line = _one_line_error(run_task("--dataset-uri", str(tmp_path / "broken.parquet"), "--model-dir", str(tmp_path)))
+    assert "broken.parquet" in line and "cannot read Parquet" in line
+
+
+def test_missing_column_fails_with_a_message_naming_the_column(tmp_path):
+    synthetic_series().rename(columns={"value": "load"}).to_parquet(tmp_path / "cols.parquet")
+    line = _one_line_error(run_task("--dataset-uri", str(tmp_path / "cols.parquet"), "--model-dir", str(tmp_path)))
+    assert "cols.parquet" in line and "'value'" in line
+
+
+def test_series_too_short_for_the_horizon_fail_with_their_names(tmp_path):
+    data = synthetic_series()
+    data = data[(data["series_id"] != "s2") | (data["timestamp"] < "2024-01-05")]
+    data.to_parquet(tmp_path / "short.parquet")
+    line = _one_line_error(run_task("--dataset-uri", str(tmp_path / "short.parquet"), "--model-dir", str(tmp_path)))
+    assert "s2" in line and "s1" not in line

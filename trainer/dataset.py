@@ -1,0 +1,39 @@
+"""Reading a training dataset: a long-format Parquet file (or a folder of them) with the contract's columns."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from trainer.features import FeatureSpec
+from trainer.panel import REQUIRED_COLUMNS, SeriesPanel, validate_frame
+
+
+def read_dataset(path: Path) -> pd.DataFrame:
+    """Read series_id, timestamp, value from Parquet; errors name the file and what is wrong with it."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"dataset not found: {path}")
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several unrelated types for a corrupt or non-Parquet file
+        raise ValueError(f"cannot read Parquet dataset {path}: {type(exc).__name__}: {exc}") from None
+    validate_frame(frame, str(path))
+    frame = frame[list(REQUIRED_COLUMNS)]
+    if not pd.api.types.is_datetime64_any_dtype(frame["timestamp"]):
+        try:
+            frame = frame.assign(timestamp=pd.to_datetime(frame["timestamp"]))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{path}: column 'timestamp' is not a datetime: {exc}") from None
+    if getattr(frame["timestamp"].dt, "tz", None) is not None:
+        frame = frame.assign(timestamp=frame["timestamp"].dt.tz_convert("UTC").dt.tz_localize(None))
+    return frame
+
+
+def check_lengths(panel: SeriesPanel, spec: FeatureSpec, source: str) -> None:
+    """Every series needs min_history points plus one horizon each for validation and test."""
+    need = spec.min_history + 2 * spec.horizon
+    short = panel.series_ids[panel.lengths < need]
+    if len(short):
+        shown = ", ".join(map(str, short[:10])) + (" ..." if len(short) > 10 else "")
+        raise ValueError(f"{source}: {len(short)} series shorter than {need} points "
+                         f"(min_history {spec.min_history} + 2 x horizon {spec.horizon}): {shown}")

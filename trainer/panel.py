@@ -1,0 +1,105 @@
+"""Pack long-format series (series_id, timestamp, value) into one padded array that features index into.
+
+Every series gets its own slot in a single float64 array, preceded by `pad` NaNs, so rolling statistics never
+mix two series and positions past a series' end (the forecast steps) still have a timestamp.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+REQUIRED_COLUMNS = ("series_id", "timestamp", "value")
+
+
+def validate_frame(frame: pd.DataFrame, source: str = "data") -> None:
+    """Raise ValueError naming `source` and the column when the long-format contract is not met."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{source}: missing column(s) {missing}; expected {list(REQUIRED_COLUMNS)}")
+    if not pd.api.types.is_numeric_dtype(frame["value"]):
+        raise ValueError(f"{source}: column 'value' must be numeric, got {frame['value'].dtype}")
+    if frame["timestamp"].isna().any():
+        row = int(np.flatnonzero(frame["timestamp"].isna().to_numpy())[0])
+        raise ValueError(f"{source}: column 'timestamp' is empty at row {row}")
+    if frame["series_id"].isna().any():
+        row = int(np.flatnonzero(frame["series_id"].isna().to_numpy())[0])
+        raise ValueError(f"{source}: column 'series_id' is empty at row {row}")
+
+
+def _grid_positions(ts: pd.DatetimeIndex, codes: np.ndarray, n_series: int, freq: str):
+    """First timestamp per series and each row's position on its series' grid at `freq` (-1 when off grid)."""
+    offset = pd.tseries.frequencies.to_offset(freq)
+    nanos = ts.asi8
+    first = np.full(n_series, np.iinfo(np.int64).max)
+    np.minimum.at(first, codes, nanos)
+    starts = pd.DatetimeIndex(first)
+    if isinstance(offset, pd.offsets.Tick):
+        delta = nanos - first[codes]
+        return starts, np.where(delta % offset.nanos == 0, delta // offset.nanos, -1)
+    positions = np.empty(len(ts), dtype=np.int64)
+    order = np.argsort(codes, kind="stable")
+    for k, rows in enumerate(np.split(order, np.cumsum(np.bincount(codes, minlength=n_series))[:-1])):
+        grid = pd.date_range(starts[k], ts[rows].max(), freq=offset)
+        positions[rows] = grid.get_indexer(ts[rows])
+    return starts, positions
+
+
+@dataclass
+class SeriesPanel:
+    """Series packed side by side: values[offsets[k] + i] is point i of series k; the pads are NaN."""
+
+    series_ids: np.ndarray  # str, one per series, in sorted order
+    starts: pd.DatetimeIndex  # first timestamp of each series
+    lengths: np.ndarray  # points per series, gaps included
+    offsets: np.ndarray  # index of each series' first point in values
+    values: np.ndarray
+    freq: str
+    pad: int
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, freq: str, pad: int, source: str = "data") -> "SeriesPanel":
+        """Validate a long frame and lay it out on each series' regular grid (missing rows become NaN)."""
+        validate_frame(frame, source)
+        if frame.empty:
+            raise ValueError(f"{source}: no rows")
+        raw = frame["value"].to_numpy(dtype=float)
+        if np.isinf(raw).any():
+            row = int(np.flatnonzero(np.isinf(raw))[0])
+            raise ValueError(f"{source}: series '{frame['series_id'].iloc[row]}' has an infinite value at row {row}")
+        ids = frame["series_id"].astype(str).to_numpy()
+        ts = pd.DatetimeIndex(pd.to_datetime(frame["timestamp"].to_numpy()))
+        series_ids, codes = np.unique(ids, return_inverse=True)
+        starts, positions = _grid_positions(ts, codes, len(series_ids), freq)
+        if (positions < 0).any():
+            row = int(np.flatnonzero(positions < 0)[0])
+            raise ValueError(f"{source}: series '{ids[row]}' has timestamp {ts[row]} off the '{freq}' grid")
+        lengths = np.zeros(len(series_ids), dtype=np.int64)
+        np.maximum.at(lengths, codes, positions + 1)
+        offsets = pad + np.concatenate([[0], np.cumsum(lengths + pad)[:-1]])
+        values = np.full(int(offsets[-1] + lengths[-1] + pad), np.nan)
+        flat = offsets[codes] + positions
+        if len(np.unique(flat)) != len(flat):
+            dup = pd.Series(flat).duplicated().to_numpy().nonzero()[0][0]
+            raise ValueError(f"{source}: series '{ids[dup]}' has duplicate timestamp {ts[dup]}")
+        values[flat] = raw
+        observed = np.bincount(codes, weights=np.isfinite(raw), minlength=len(series_ids))
+        if (observed == 0).any():
+            raise ValueError(f"{source}: series '{series_ids[np.flatnonzero(observed == 0)[0]]}' has no values")
+        return cls(series_ids, starts, lengths, offsets, values, freq, pad)
+
+    def series_values(self, k: int) -> np.ndarray:
+        """The points of series k on its grid (NaN where missing)."""
+        return self.values[self.offsets[k] : self.offsets[k] + self.lengths[k]]
+
+    def timestamps(self, series: np.ndarray, positions: np.ndarray) -> pd.DatetimeIndex:
+        """Timestamp of position `positions[i]` (may lie past the end) of series `series[i]`."""
+        offset = pd.tseries.frequencies.to_offset(self.freq)
+        if isinstance(offset, pd.offsets.Tick):
+            return pd.DatetimeIndex(self.starts.asi8[series] + positions * offset.nanos)
+        out = np.empty(len(series), dtype="datetime64[ns]")
+        for k in np.unique(series):
+            rows = np.flatnonzero(series == k)
+            grid = pd.date_range(self.starts[k], periods=int(positions[rows].max()) + 1, freq=offset)
+            out[rows] = grid.to_numpy()[positions[rows]]
+        return pd.DatetimeIndex(out)

@@ -1,0 +1,138 @@
+"""Train a forecaster on one dataset version: `python -m trainer.task --dataset-uri ... --model-dir ...`.
+
+Reads a long-format Parquet dataset (series_id, timestamp, value), splits every series in time (test = last H
+points, validation = the H before, train = the rest), early-stops XGBoost on validation, calibrates the
+intervals on the validation residuals, refits on train+validation with the best round count (unless --no-refit)
+and scores that refit model on test, next to the seasonal naive. Writes model.ubj, feature_spec.json,
+intervals.json and metrics.json to --model-dir. gs://bucket/path is read and written through Vertex AI's
+Cloud Storage FUSE mount at /gcs/bucket/path. Under Dagster Pipes it logs progress and reports the metrics as
+one asset materialization. Bad input exits with status 2 and a one-line message on stderr.
+"""
+
+import os
+
+# Spinning OpenMP workers slow XGBoost several-fold when cores are shared; waiting passively costs little.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from trainer.config import DEFAULT_PARAMS, TrainConfig  # noqa: E402
+from trainer.reporting import flat_metrics, pipes_metadata  # noqa: E402
+
+EXIT_BAD_INPUT = 2
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Keep the module docstring's line breaks and show every default."""
+
+
+def local_path(uri: str) -> Path:
+    """gs://bucket/path -> /gcs/bucket/path (Vertex AI's FUSE mount); other URIs are local paths."""
+    return Path("/gcs") / uri[len("gs://"):] if uri.startswith("gs://") else Path(uri)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Command-line arguments; dataset and model locations default to Vertex AI's AIP_* variables."""
+    p = argparse.ArgumentParser(prog="python -m trainer.task", description=__doc__, formatter_class=_HelpFormatter)
+    io = p.add_argument_group("data and output")
+    io.add_argument("--dataset-uri", default=os.environ.get("AIP_TRAINING_DATA_URI"),
+                    help="Parquet file or folder (long format); default $AIP_TRAINING_DATA_URI")
+    io.add_argument("--model-dir", default=os.environ.get("AIP_MODEL_DIR"),
+                    help="where the model files and metrics.json go; default $AIP_MODEL_DIR")
+    series = p.add_argument_group("series")
+    series.add_argument("--freq", default="h", help="pandas frequency of the series grid")
+    series.add_argument("--horizon", type=int, default=48, help="steps to forecast (H)")
+    series.add_argument("--season-length", type=int, default=24, help="seasonality m (also the MASE lag)")
+    hp = p.add_argument_group("hyperparameters")
+    hp.add_argument("--n-estimators", type=int, default=TrainConfig.n_estimators, help="maximum boosting rounds")
+    hp.add_argument("--early-stopping-rounds", type=int, default=TrainConfig.early_stopping_rounds,
+                    help="stop after this many rounds without improvement on validation")
+    for name, text in (("learning_rate", "shrinkage per round"), ("max_depth", "maximum tree depth"),
+                       ("min_child_weight", "minimum hessian (rows, for absolute error) per leaf"),
+                       ("subsample", "row fraction per tree"), ("colsample_bytree", "feature fraction per tree")):
+        hp.add_argument("--" + name.replace("_", "-"), type=type(DEFAULT_PARAMS[name]), default=DEFAULT_PARAMS[name],
+                        help=f"XGBoost {name}: {text}")
+    hp.add_argument("--params", default="{}", help="JSON object of further XGBoost parameters (win over the above)")
+    hp.add_argument("--max-train-rows", type=int, default=TrainConfig.max_train_rows,
+                    help="sample at most this many (origin, step) training rows, to bound memory and time")
+    hp.add_argument("--seed", type=int, default=0, help="seed for row sampling and XGBoost")
+    hp.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="XGBoost device")
+    hp.add_argument("--no-refit", action="store_true", help="ship the early-stopped model instead of refitting")
+    p.add_argument("--asset-key", default=None, help="asset key reported under Dagster Pipes (default: the only one)")
+    args = p.parse_args(argv)
+    if not args.dataset_uri or not args.model_dir:
+        p.error("--dataset-uri and --model-dir are required (or set AIP_TRAINING_DATA_URI and AIP_MODEL_DIR)")
+    return args
+
+
+def config_from(args: argparse.Namespace) -> TrainConfig:
+    """TrainConfig from parsed arguments; --params must be a JSON object."""
+    try:
+        extra = json.loads(args.params)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"--params is not valid JSON: {exc}") from None
+    if not isinstance(extra, dict):
+        raise ValueError("--params must be a JSON object")
+    named = {k: getattr(args, k) for k in ("learning_rate", "max_depth", "min_child_weight", "subsample",
+                                           "colsample_bytree")}
+    params = {**DEFAULT_PARAMS, **named, "device": args.device, "seed": args.seed, **extra}
+    return TrainConfig(params, args.n_estimators, args.early_stopping_rounds, args.max_train_rows, args.seed,
+                       refit=not args.no_refit)
+
+
+def run(args: argparse.Namespace, log=print) -> dict:
+    """Load, train, save; returns the metrics written to metrics.json. Bad input raises ValueError/OSError."""
+    import numpy as np
+
+    from trainer.dataset import check_lengths, read_dataset
+    from trainer.features import FeatureSpec
+    from trainer.panel import SeriesPanel
+    source = local_path(args.dataset_uri)
+    frame = read_dataset(source)
+    if args.horizon < 1 or args.season_length < 1:
+        raise ValueError("--horizon and --season-length must be at least 1")
+    spec = FeatureSpec.default(args.freq, args.horizon, args.season_length)
+    panel = SeriesPanel.from_frame(frame, args.freq, spec.pad, source=str(source))
+    spec = FeatureSpec.default(args.freq, args.horizon, args.season_length, bool(np.nanmin(panel.values) >= 0))
+    from trainer.training import fit  # imports XGBoost: only once the input is known to be good
+
+    check_lengths(panel, spec, str(source))
+    log(f"read {len(frame)} rows, {len(panel.series_ids)} series from {source}")
+    result = fit(panel, spec, config_from(args), log=log)
+    out = local_path(args.model_dir)
+    result.model.save(out)
+    (out / "metrics.json").write_text(json.dumps(result.metrics, indent=1))
+    log(f"wrote model and metrics to {out}: " + " ".join(f"{k}={v}" for k, v in flat_metrics(result.metrics).items()
+                                                           if k.startswith("test_")))
+    return result.metrics
+
+
+def main(argv=None) -> int:
+    """Run under Dagster Pipes when launched by it, else standalone; exit 2 with one line on bad input."""
+    args = parse_args(argv)
+    from dagster_pipes import PipesEnvVarParamsLoader, open_dagster_pipes
+
+    bad_input = (ValueError, OSError)
+    if not PipesEnvVarParamsLoader().is_dagster_pipes_process():
+        try:
+            run(args, log=lambda msg: print(msg, file=sys.stderr))
+        except bad_input as exc:
+            print(f"trainer: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return 0
+    with open_dagster_pipes() as pipes:
+        try:
+            metrics = run(args, log=pipes.log.info)
+        except bad_input as exc:
+            pipes.log.error(f"trainer: error: {exc}")
+            print(f"trainer: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        pipes.report_asset_materialization(metadata=pipes_metadata(metrics), asset_key=args.asset_key)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

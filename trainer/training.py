@@ -1,0 +1,111 @@
+"""Fitting on time-ordered splits: train, early stopping on validation, interval calibration, refit, test.
+
+Per series: test = its last H points, validation = the H points before them, train = the rest (targets only; the
+features of every row look back from its origin, so no row sees a value after its origin). The booster is
+early-stopped on validation, intervals are calibrated on the validation residuals, then the booster is refit on
+train+validation with the best iteration count and that refit model is the one scored on test and shipped.
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import xgboost as xgb
+
+from trainer import intervals
+from trainer.config import DEFAULT_PARAMS, TrainConfig  # noqa: F401  (re-exported)
+from trainer.evaluation import score_rows, seasonal_naive_rows
+from trainer.features import FeatureBuilder, FeatureSpec, sample_rows
+from trainer.model import ForecastModel
+from trainer.panel import SeriesPanel
+
+
+@dataclass
+class TrainResult:
+    """The shipped model and the metrics of the run (the metrics.json content)."""
+
+    model: ForecastModel
+    metrics: dict
+
+
+def holdout_rows(origins: np.ndarray, horizon: int):
+    """(series, origin, step) rows forecasting H steps from one origin per series."""
+    series = np.repeat(np.arange(len(origins)), horizon)
+    return series, origins[series], np.tile(np.arange(1, horizon + 1), len(origins))
+
+
+def _matrix(builder: FeatureBuilder, spec: FeatureSpec, rows) -> tuple[np.ndarray, np.ndarray, tuple]:
+    features, scale = builder.rows(*rows)
+    target = spec.encode(builder.targets(*rows), scale)
+    keep = np.isfinite(target)
+    return features[keep], target[keep], tuple(r[keep] for r in rows)
+
+
+def fit(panel: SeriesPanel, spec: FeatureSpec, config: TrainConfig, log=lambda msg: None) -> TrainResult:
+    """Train, early-stop, calibrate, refit and score; returns the shipped model and the metrics."""
+    started = time.perf_counter()
+    h, m = spec.horizon, spec.season_length
+    builder = FeatureBuilder(panel, spec)
+    valid_origin, test_origin = panel.lengths - 2 * h - 1, panel.lengths - h - 1
+    train_rows = sample_rows(spec, valid_origin, config.max_train_rows, config.seed)
+    x_train, y_train, train_rows = _matrix(builder, spec, train_rows)
+    x_valid, y_valid, valid_rows = _matrix(builder, spec, holdout_rows(valid_origin, h))
+    if len(y_train) == 0 or len(y_valid) == 0:
+        raise ValueError("no finite training or validation targets: the series are all missing there")
+    log(f"training on {len(y_train)} rows, validating on {len(y_valid)} rows, {len(panel.series_ids)} series")
+    names = spec.feature_names
+    dtrain = xgb.QuantileDMatrix(x_train, y_train, feature_names=names, max_bin=config.params.get("max_bin", 256))
+    dvalid = xgb.DMatrix(x_valid, y_valid, feature_names=names)
+    history: dict = {}
+    booster = xgb.train(_with_rmse(config.params), dtrain, config.n_estimators, evals=[(dvalid, "validation")],
+                        early_stopping_rounds=config.early_stopping_rounds, evals_result=history,
+                        verbose_eval=False)
+    best = int(booster.best_iteration)
+    log(f"early stopping chose {best + 1} rounds")
+    floor = 0.0 if np.nanmin(panel.values) >= 0 else None
+    model = ForecastModel(booster[: best + 1], spec, {}, floor)
+    valid_pred, valid_scale = model.predict_rows(builder, *valid_rows)
+    actual_valid = builder.targets(*valid_rows)
+    model.calibration = intervals.calibrate(np.abs(actual_valid - valid_pred) / valid_scale, valid_rows[2], h)
+    train_eval = _subsample(train_rows, 50_000, config.seed)
+    train_pred, _ = model.predict_rows(builder, *train_eval)
+    metrics = {"train": score_rows(panel, train_eval, builder.targets(*train_eval), train_pred, valid_origin, m),
+               "validation": score_rows(panel, valid_rows, actual_valid, valid_pred, valid_origin, m)}
+    rows = {"train": int(len(y_train)), "validation": int(len(y_valid))}
+    if config.refit:
+        refit_rows = sample_rows(spec, test_origin, config.max_train_rows, config.seed + 1)
+        x_refit, y_refit, _ = _matrix(builder, spec, refit_rows)
+        del dtrain
+        drefit = xgb.QuantileDMatrix(x_refit, y_refit, feature_names=names, max_bin=config.params.get("max_bin", 256))
+        model.booster = xgb.train(config.params, drefit, best + 1)
+        rows["refit"] = int(len(y_refit))
+        log(f"refit on train+validation: {len(y_refit)} rows, {best + 1} rounds")
+    test_rows = holdout_rows(test_origin, h)
+    test_pred, _ = model.predict_rows(builder, *test_rows)
+    test_actual = builder.targets(*test_rows)
+    metrics["test"] = score_rows(panel, test_rows, test_actual, test_pred, test_origin, m)
+    rows["test"] = int(np.isfinite(test_actual).sum())
+    metrics["seasonal_naive"] = {
+        "validation": score_rows(panel, valid_rows, actual_valid, seasonal_naive_rows(panel, valid_rows, m),
+                                 valid_origin, m),
+        "test": score_rows(panel, test_rows, test_actual, seasonal_naive_rows(panel, test_rows, m), test_origin, m)}
+    metrics.update({"validation_rmse_per_round": [float(v) for v in history["validation"]["rmse"]],
+                    "best_iteration": best, "params": {**config.params, "n_estimators": config.n_estimators,
+                    "early_stopping_rounds": config.early_stopping_rounds, "max_train_rows": config.max_train_rows,
+                    "seed": config.seed, "refit": config.refit}, "rows": rows,
+                    "n_series": int(len(panel.series_ids)), "fit_seconds": round(time.perf_counter() - started, 3)})
+    return TrainResult(model, metrics)
+
+
+def _with_rmse(params: dict) -> dict:
+    """Always record validation RMSE per round; early stopping uses the last metric, the one asked for."""
+    asked = params.get("eval_metric", "rmse")
+    asked = [asked] if isinstance(asked, str) else list(asked)
+    return {**params, "eval_metric": ["rmse", *(m for m in asked if m != "rmse")]}
+
+
+def _subsample(rows: tuple, size: int, seed: int) -> tuple:
+    if len(rows[0]) <= size:
+        return rows
+    pick = np.sort(np.random.default_rng(seed).choice(len(rows[0]), size, replace=False))
+    return tuple(r[pick] for r in rows)
