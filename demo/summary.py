@@ -24,7 +24,9 @@ def lifecycle_summary(clock, source, live_start: pd.Timestamp) -> dict:
     warehouse = clock.defs.resources["warehouse"]
     champion = latest_metadata(clock.instance, "champion_model")
     monitoring = warehouse.read("monitoring_summary")
-    monitoring = monitoring[monitoring["day"] >= live_start] if len(monitoring) else monitoring
+    if monitoring.empty:
+        monitoring = pd.DataFrame({"day": pd.Series(dtype="datetime64[ns]"), "alarm": pd.Series(dtype=bool)})
+    monitoring = monitoring[monitoring["day"] >= live_start]
     forecasts = warehouse.read("batch_forecasts", time_column="origin", start=live_start)
     drift_retrains = [r for r in clock.runs if r[0] == "training_job" and r[2] == "drift_sensor"]
 

@@ -23,7 +23,7 @@ REFERENCE_DAYS = 28  # the end of the champion's training window that the day is
 def issued_forecasts(warehouse: Warehouse, day: pd.Timestamp) -> pd.DataFrame:
     """The forecasts issued at the day's origin (made at the end of the day before), for coverage and residuals."""
     issued = warehouse.read("batch_forecasts", time_column="origin", start=day, end=day + pd.Timedelta(seconds=1))
-    return issued.drop(columns=["origin", "model_version", "dataset_version", "method", "step"], errors="ignore")
+    return issued.drop(columns=["forecast_day", "origin", "model_version", "dataset_version", "method", "step"], errors="ignore")
 
 
 @dg.asset(
@@ -49,12 +49,14 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
         model = ForecastModel.load(registry.local_copy(champion.version, local))
     dataset = load_dataset(artifacts, champion.dataset_version)
     ref_end = dataset["timestamp"].max().normalize() + pd.Timedelta(days=1)
-    reference = day_ahead_inputs(model, dataset, ref_end - pd.Timedelta(days=REFERENCE_DAYS), ref_end)
+    levels = tuple(settings.interval_levels)
+    reference = day_ahead_inputs(model, dataset, ref_end - pd.Timedelta(days=REFERENCE_DAYS), ref_end, levels)
     current = day_ahead_inputs(model, cleaned_history(warehouse, settings, day - pd.Timedelta(days=LOOKBACK_DAYS), end),
-                               day, end)
+                               day, end, levels)
     issued = issued_forecasts(warehouse, day)
     if not issued.empty:  # judge the forecasts that were actually issued, with their intervals
-        current = current.drop(columns=["forecast", "residual"]).merge(issued, on=["series_id", "timestamp"], how="inner")
+        issued_columns = [c for c in issued.columns if c not in ("series_id", "timestamp")]
+        current = current.drop(columns=["residual", *issued_columns], errors="ignore").merge(issued, on=["series_id", "timestamp"], how="inner")
         current["residual"] = current["value"] - current["forecast"]
     if current.empty:
         raise dg.Failure(f"drift_report: no actuals with model inputs on {day.date()}")

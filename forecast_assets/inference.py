@@ -55,7 +55,8 @@ def recent_history(warehouse: Warehouse, origin: pd.Timestamp, settings: Forecas
     partitions_def=daily_partitions,
     group_name="inference",
     kinds={"xgboost", "pandas"},
-    metadata={"partition_expr": "origin"},
+    # Partition D holds the forecasts made after day D (column forecast_day); their origin is D+1 00:00.
+    metadata={"partition_expr": "forecast_day"},
     # Partition D is the forecast made once day D's data is in: origin D+1 00:00, from raw days D-14 .. D.
     deps=[champion_model, dg.AssetDep(raw_series, partition_mapping=dg.TimeWindowPartitionMapping(
         start_offset=-(LOOKBACK_DAYS - 1), end_offset=0))],
@@ -81,7 +82,8 @@ def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSetting
     if skipped:
         fallback = seasonal_naive_forecasts(history[history["series_id"].isin(skipped)], origin, settings)
         forecasts = pd.concat([forecasts, fallback.assign(method="seasonal_naive")], ignore_index=True)
-    forecasts = forecasts.assign(origin=origin, model_version=champion.version, dataset_version=champion.dataset_version)
+    day = pd.Timestamp(context.partition_time_window.start).tz_localize(None)
+    forecasts = forecasts.assign(forecast_day=day, origin=origin, model_version=champion.version, dataset_version=champion.dataset_version)
     active = sorted(history["series_id"].unique())
     yield dg.Output(forecasts, metadata={
         "dagster/row_count": len(forecasts),

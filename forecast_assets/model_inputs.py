@@ -4,9 +4,10 @@ import numpy as np
 import pandas as pd
 
 
-def day_ahead_inputs(model, history: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+def day_ahead_inputs(model, history: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, levels=(80, 95)) -> pd.DataFrame:
     """For every observed row in [start, end): the features the model used to forecast it from the start of its day,
-    its prediction, and the residual. History must reach back min_history steps before start."""
+    its prediction with intervals, and the residual. History must reach back min_history steps before start."""
+    from trainer import intervals
     from trainer.features import FeatureBuilder
     from trainer.panel import SeriesPanel
 
@@ -32,5 +33,8 @@ def day_ahead_inputs(model, history: pd.DataFrame, start: pd.Timestamp, end: pd.
     out.insert(1, "timestamp", rows["timestamp"].to_numpy())
     out.insert(2, "value", rows["value"].to_numpy(dtype=float))
     out["forecast"] = prediction
+    for level in levels:
+        width = intervals.half_widths(model.calibration, steps, level) * scale
+        out[f"lo_{level}"], out[f"hi_{level}"] = prediction - width, prediction + width
     out["residual"] = out["value"] - out["forecast"]
     return out.reset_index(drop=True)

@@ -84,9 +84,11 @@ def candidate_model(context: dg.AssetExecutionContext, config: TrainingConfig, s
     experiments.log_run(run_name=f"{version.version}-{context.run_id[:8]}",
                         params={**params, "dataset_version": dataset_version, "model_version": version.version},
                         metrics=flat, time_series={"validation_rmse": curve})
+    reported = dict(result.materialize_result.metadata or {}) if result.materialize_result is not None else {}
     return dg.MaterializeResult(
         data_version=dg.DataVersion(version.version),
         metadata={
+            **reported,  # what the trainer reported through Pipes
             "model_version": version.version,
             "dataset_version": dataset_version,
             "code_version": version.code_version,
