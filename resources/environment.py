@@ -97,7 +97,44 @@ def _gcp_resources() -> dict:
             + ", ".join(missing)
             + " (see deploy/gcp.env.example)"
         )
-    raise ForecastEnvironmentError("FORECAST_ENV=gcp: the GCP resources are not wired yet (issue 6)")
+    from dagster_gcp_pandas import BigQueryPandasIOManager
+
+    from resources.gcp import (
+        BigQueryWarehouse,
+        CloudLoggingAlerter,
+        GcsArtifactStore,
+        GcsEvidentlyWorkspace,
+        VertexCustomJobBackend,
+        VertexExperimentTracker,
+        VertexModelRegistry,
+    )
+    from resources.settings import ForecastSettings
+
+    def env(name: str) -> dg.EnvVar:
+        return dg.EnvVar(name)  # resolved when a run starts; nothing here touches the network
+
+    def optional(name: str) -> str:
+        return os.getenv(name, "")
+
+    project, region, bucket, prefix = env("GCP_PROJECT"), env("GCP_REGION"), env("GCS_BUCKET"), optional("GCS_PREFIX")
+    return {
+        "io_manager": BigQueryPandasIOManager(project=project, dataset=env("BIGQUERY_DATASET"),
+                                              location=optional("BIGQUERY_LOCATION") or None),
+        "warehouse": BigQueryWarehouse(project=project, dataset=env("BIGQUERY_DATASET"),
+                                       location=optional("BIGQUERY_LOCATION")),
+        "artifacts": GcsArtifactStore(bucket=bucket, prefix=prefix, project=project),
+        "source": _source(),
+        "settings": ForecastSettings(trainer_image=env("TRAINER_IMAGE_URI")),
+        "training_backend": VertexCustomJobBackend(project=project, location=region,
+                                                   staging_bucket=env("VERTEX_STAGING_BUCKET"),
+                                                   service_account=env("VERTEX_SERVICE_ACCOUNT")),
+        "experiments": VertexExperimentTracker(project=project, location=region, experiment=env("VERTEX_EXPERIMENT")),
+        "registry": VertexModelRegistry(project=project, location=region, model_name=env("VERTEX_MODEL_NAME"),
+                                        bucket=bucket, prefix=prefix),
+        "monitoring_workspace": GcsEvidentlyWorkspace(
+            path=f"gs://{os.environ['GCS_BUCKET']}/{prefix + '/' if prefix else ''}evidently"),
+        "alerter": CloudLoggingAlerter(),
+    }
 
 
 def _webhook():

@@ -48,3 +48,26 @@ def test_gcp_without_settings_names_every_missing_setting(monkeypatch):
     assert "GCP_PROJECT" in message and "GCS_BUCKET" in message and "TRAINER_IMAGE_URI" in message
     assert "GCP_REGION" not in message
     assert "deploy/gcp.env.example" in message
+
+
+def read_env_example() -> dict[str, str]:
+    from pathlib import Path
+
+    values = {}
+    for line in (Path(__file__).resolve().parents[1] / "deploy" / "gcp.env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#") and "=" in line:
+            name, value = line.split("=", 1)
+            values[name.strip().removeprefix("export ").strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def test_gcp_definitions_load_offline_from_the_example_settings(monkeypatch, forecast_home):
+    for name, value in read_env_example().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("FORECAST_ENV", "gcp")
+    resources = load_definitions().resources
+    kinds = {key: type(resource).__name__ for key, resource in resources.items()}
+    assert kinds["warehouse"] == "BigQueryWarehouse" and kinds["artifacts"] == "GcsArtifactStore"
+    assert kinds["training_backend"] == "VertexCustomJobBackend" and kinds["registry"] == "VertexModelRegistry"
+    assert kinds["experiments"] == "VertexExperimentTracker" and kinds["alerter"] == "CloudLoggingAlerter"
+    assert kinds["io_manager"] == "BigQueryPandasIOManager"

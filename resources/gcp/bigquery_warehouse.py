@@ -143,6 +143,8 @@ class BigQueryWarehouse(Warehouse):
         except NotFound:
             return pd.DataFrame()
         frame = rows.to_arrow(create_bqstorage_client=False).to_pandas()
+        # The BigQuery IO manager writes asset tables with upper-case column names; ours are lower case.
+        frame.columns = [str(c).lower() for c in frame.columns]
         for column in frame.columns:  # naive UTC timestamps, like the local warehouse returns
             if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
                 frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
