@@ -1,0 +1,119 @@
+"""Our pipeline on an M4 set: the platform's own assets materialized with Dagster in a throw-away FORECAST_HOME.
+
+raw_series (every daily partition, one single-run backfill) -> training_dataset -> candidate_model run exactly as
+in production, with the file source reading the M4 wide CSV. The forecasts come from the registered candidate model
+applied to the dataset version it was trained on, H steps after each series' own last value: batch_forecasts is
+not used because it forecasts every active series from one daily origin with a 15-day lookback, while an M4 set's
+series end at different times (Hourly: after 700 or 960 hours) and M4 scores each from its own end.
+"""
+
+import os
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from benchmarks.m4_pipeline import M4Set, PipelineForecasts
+
+DEFAULT_START = pd.Timestamp("2000-01-01")  # the partitions' default start (forecast_assets.partitions)
+RANGE_START_TAG, RANGE_END_TAG = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
+def calendar_start(m4: M4Set, today: pd.Timestamp | None = None) -> pd.Timestamp:
+    """Where every series starts on the synthetic calendar: 2000-01-01 unless the longest would then end after today."""
+    today = (today or pd.Timestamp.now()).normalize()
+    longest = int(m4.train.groupby("series_id").size().max())
+    end = pd.date_range(DEFAULT_START, periods=longest, freq=m4.rule.freq)[-1]
+    if end < today:
+        return DEFAULT_START
+    # Daily partitions end today: start early enough (a year start, valid for every M4 step) for the longest series.
+    offset = pd.tseries.frequencies.to_offset(m4.rule.freq)
+    return pd.Timestamp(year=(today - offset * (longest + 1)).year - 1, month=1, day=1)
+
+
+@contextmanager
+def pipeline_environment(home: Path, partitions_start: pd.Timestamp):
+    """FORECAST_HOME (and the partitions' start) pointed at this run for the duration; restored afterwards."""
+    wanted = {"FORECAST_HOME": str(home), "FORECAST_ENV": "local",
+              "FORECAST_PARTITIONS_START": partitions_start.strftime("%Y-%m-%d")}  # fmt: skip
+    if "forecast_assets.partitions" in sys.modules:
+        loaded = pd.Timestamp(sys.modules["forecast_assets.partitions"].PARTITIONS_START)
+        if loaded > partitions_start:
+            raise RuntimeError(f"daily partitions were already loaded from {loaded.date()}; this M4 set needs them "
+                               f"from {partitions_start.date()}: run the benchmark in a fresh process")  # fmt: skip
+    saved = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _materialize(assets: list, instance: dg.DagsterInstance, resources: dict, **kwargs) -> float:
+    """Materialize assets in one run; returns its wall time, and raises naming the asset when the run fails."""
+    started = time.perf_counter()
+    result = dg.materialize(assets, instance=instance, resources=resources, raise_on_error=True, **kwargs)
+    if not result.success:
+        raise RuntimeError(f"materializing {', '.join(a.key.to_user_string() for a in assets)} failed")
+    return time.perf_counter() - started
+
+
+def forecast_with_assets(m4: M4Set, workdir: Path) -> PipelineForecasts:
+    """Materialize raw_series, training_dataset and candidate_model on the M4 training file; forecast with the candidate."""
+    start = calendar_start(m4)
+    home = Path(workdir) / "forecast_home"
+    with pipeline_environment(home, start):
+        from forecast_assets.datasets import load_dataset, training_dataset
+        from forecast_assets.ingestion import raw_series
+        from forecast_assets.training import candidate_model
+        from resources.environment import build_resources
+        from resources.registry import CHALLENGER
+        from resources.settings import ForecastSettings
+        from resources.sources.file import FileSeriesSource
+        from trainer.model import ForecastModel
+
+        source = FileSeriesSource(path=str(m4.train_path), format="m4", m4_frequency=m4.frequency,
+                                  m4_start=start.strftime("%Y-%m-%d %H:%M"))  # fmt: skip
+        first, last = source.time_range()
+        end = pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
+        window_days = int((end - pd.Timestamp(first).normalize()).days)
+        settings = ForecastSettings(freq=m4.rule.freq, horizon=m4.rule.horizon, season_length=m4.rule.season_length,
+                                    dataset_window_days=window_days)  # fmt: skip
+        resources = {**build_resources(), "source": source, "settings": settings}
+        instance = dg.DagsterInstance.ephemeral(tempdir=str(Path(workdir) / "dagster"))
+        range_tags = {RANGE_START_TAG: pd.Timestamp(first).strftime("%Y-%m-%d"),
+                      RANGE_END_TAG: (end - pd.Timedelta(days=1)).strftime("%Y-%m-%d")}  # fmt: skip
+        ingest_seconds = _materialize([raw_series], instance, resources, tags=range_tags)
+        dataset_config = {"ops": {"training_dataset": {"config": {"end_date": end.strftime("%Y-%m-%d"),
+                                                                  "window_days": window_days}}}}  # fmt: skip
+        dataset_seconds = _materialize([training_dataset], instance, resources, run_config=dataset_config)
+        train_seconds = _materialize([candidate_model], instance, resources)
+
+        started = time.perf_counter()
+        registry, artifacts = resources["registry"], resources["artifacts"]
+        candidate = registry.alias(CHALLENGER)
+        history = load_dataset(artifacts, candidate.dataset_version)
+        with tempfile.TemporaryDirectory() as local:
+            model = ForecastModel.load(registry.local_copy(candidate.version, local))
+        forecasts = model.predict(history, levels=tuple(settings.interval_levels))
+        forecast_seconds = time.perf_counter() - started
+
+    return PipelineForecasts(
+        forecasts=forecasts[["series_id", "timestamp", "step", "forecast"]],
+        train_seconds=train_seconds,
+        forecast_seconds=forecast_seconds,
+        path="dagster-assets",
+        details={"assets": ["raw_series", "training_dataset", "candidate_model"], "model_version": candidate.version,
+                 "dataset_version": candidate.dataset_version, "calendar_start": str(start),
+                 "raw_partitions": f"{range_tags[RANGE_START_TAG]}..{range_tags[RANGE_END_TAG]}",
+                 "ingest_seconds": ingest_seconds, "dataset_seconds": dataset_seconds,
+                 "trainer_fit_seconds": float(candidate.metrics.get("fit_seconds", float("nan")))},
+    )

@@ -1,0 +1,133 @@
+"""Scale benchmark: synthetic hourly panels of 100, 1,000 and 10,000 series x 60 days through the pipeline's assets.
+
+    python -m benchmarks.scale [--series 100 1000 10000] [--days 60]
+
+Each stage (ingest, dataset, train, promote, forecast) is one Dagster run of the platform's own assets in a
+throw-away FORECAST_HOME; per stage we record the wall time and the peak resident memory of this process plus its
+children (the trainer runs as a subprocess), sampled with psutil. The last line is `name=value ...`.
+"""
+
+import argparse
+import json
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from benchmarks.m4_assets import RANGE_END_TAG, RANGE_START_TAG, pipeline_environment
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"  # git-ignored
+SCENARIO_START = pd.Timestamp("2024-01-01")
+
+
+class PeakMemory:
+    """Samples the RSS of this process and all its children in a background thread; `peak_mb` is the maximum seen."""
+
+    def __init__(self, interval_seconds: float = 0.05):
+        import psutil
+
+        self._process, self._interval = psutil.Process(), interval_seconds
+        self._stop, self.peak_mb = threading.Event(), 0.0
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _rss_mb(self) -> float:
+        import psutil
+
+        total = self._process.memory_info().rss
+        for child in self._process.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:  # the child ended between listing and reading
+                pass
+        return total / 2**20
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, self._rss_mb())
+            self._stop.wait(self._interval)
+
+    def __enter__(self) -> "PeakMemory":
+        self.peak_mb = self._rss_mb()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, self._rss_mb())
+
+
+def run_stage(assets: list, instance: dg.DagsterInstance, resources: dict, **kwargs) -> dict:
+    """One Dagster run of assets: its wall seconds and peak RSS (MB, process + children)."""
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        result = dg.materialize(assets, instance=instance, resources=resources, raise_on_error=True, **kwargs)
+        seconds = time.perf_counter() - started
+    if not result.success:
+        raise RuntimeError(f"stage {', '.join(a.key.to_user_string() for a in assets)} failed")
+    return {"seconds": round(seconds, 2), "peak_mb": round(memory.peak_mb, 1)}
+
+
+def scale_run(n_series: int, days: int, workdir: Path) -> dict:
+    """Every stage of the pipeline on n_series synthetic hourly series of `days` days; {stage: {seconds, peak_mb}}."""
+    with pipeline_environment(Path(workdir) / "forecast_home", SCENARIO_START):
+        from forecast_assets.champion import champion_model
+        from forecast_assets.datasets import training_dataset
+        from forecast_assets.inference import batch_forecasts
+        from forecast_assets.ingestion import raw_series
+        from forecast_assets.training import candidate_model
+        from resources.environment import build_resources
+        from resources.settings import ForecastSettings
+        from resources.sources.synthetic import SyntheticSeriesSource
+
+        source = SyntheticSeriesSource(n_series=n_series, start=str(SCENARIO_START.date()), days=days, events=[])
+        end = SCENARIO_START + pd.Timedelta(days=days)
+        settings = ForecastSettings(dataset_window_days=days)
+        resources = {**build_resources(), "source": source, "settings": settings}
+        instance = dg.DagsterInstance.ephemeral(tempdir=str(Path(workdir) / "dagster"))
+        last_day = (end - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+        stages = {"ingest": run_stage([raw_series], instance, resources, tags={
+            RANGE_START_TAG: SCENARIO_START.strftime("%Y-%m-%d"), RANGE_END_TAG: last_day})}
+        stages["dataset"] = run_stage([training_dataset], instance, resources, run_config={
+            "ops": {"training_dataset": {"config": {"end_date": end.strftime("%Y-%m-%d"), "window_days": days}}}})
+        stages["train"] = run_stage([candidate_model], instance, resources)
+        stages["promote"] = run_stage([champion_model], instance, resources)
+        # Partition D forecasts from D+1 00:00 once day D is in: D is the last day of the scenario.
+        stages["forecast"] = run_stage([batch_forecasts], instance, resources, partition_key=last_day)
+    return stages
+
+
+def figures_line(results: dict[int, dict]) -> str:
+    """`name=value ...`: seconds and peak MB per series count and stage, e.g. s1000_train_seconds=12.3."""
+    pairs = []
+    for n_series, stages in results.items():
+        for stage, figures in stages.items():
+            pairs += [f"s{n_series}_{stage}_seconds={figures['seconds']}", f"s{n_series}_{stage}_peak_mb={figures['peak_mb']}"]
+        pairs.append(f"s{n_series}_total_seconds={round(sum(f['seconds'] for f in stages.values()), 2)}")
+    return " ".join(pairs)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line entry point (see the module docstring)."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.scale", description="Pipeline scale benchmark.")
+    parser.add_argument("--series", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/scale.json")
+    args = parser.parse_args(argv)
+    results = {}
+    for n_series in args.series:
+        with tempfile.TemporaryDirectory(prefix=f"scale-{n_series}-") as workdir:
+            results[n_series] = scale_run(n_series, args.days, Path(workdir))
+        print(f"{n_series} series x {args.days} days: " + ", ".join(
+            f"{stage} {f['seconds']} s / {f['peak_mb']} MB" for stage, f in results[n_series].items()), flush=True)
+    out = args.out or RESULTS_DIR / "scale.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1))
+    print(figures_line(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""`python -m benchmarks.m4` runs our Dagster pipeline on an M4-format set of another frequency and keeps its contract."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks.m4_synthetic import write_synthetic_m4
+from resources.sources.m4 import read_m4, read_m4_test
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CONTRACT_LINE = re.compile(r"^sMAPE=\d+\.\d{3} MASE=\d+\.\d{3} OWA=\d+\.\d{3}$")
+
+
+def test_synthetic_set_has_the_published_m4_file_shape(tmp_path):
+    train_path, test_path = write_synthetic_m4(tmp_path, "Daily", n_series=5, min_length=60, max_length=90, seed=3)
+    header, first_row = train_path.read_text().splitlines()[:2]
+    assert header.startswith('"V1","V2",') and first_row.startswith('"D1","')
+    padded = [line for line in train_path.read_text().splitlines()[1:] if line.endswith(",")]
+    assert padded and all(re.search(r'"\d[^"]*",+$', line) for line in padded)  # bare empty fields pad the short rows
+    assert test_path.read_text().splitlines()[0] == ",".join(f'"V{i}"' for i in range(1, 16))  # id + H=14 values
+
+    train, test = read_m4(train_path, "Daily"), read_m4_test(train_path, test_path, "Daily")
+    lengths = train.groupby("series_id").size()
+    assert len(lengths) == 5 and lengths.between(60, 90).all() and lengths.nunique() > 1
+    assert (test.groupby("series_id").size() == 14).all()
+    assert (train["value"] > 0).all() and np.isfinite(test["value"]).all()
+
+
+def test_m4_command_runs_the_pipeline_on_a_daily_set_and_prints_the_contract_line_last(tmp_path):
+    write_synthetic_m4(tmp_path / "daily", "Daily", n_series=6, min_length=100, max_length=140, seed=7)
+    out = tmp_path / "report.json"
+    finished = subprocess.run(
+        [sys.executable, "-m", "benchmarks.m4", "--data-dir", str(tmp_path / "daily"), "--frequency", "Daily",
+         "--skip-peer", "--out", str(out)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    last_line = finished.stdout.strip().splitlines()[-1]
+    assert CONTRACT_LINE.match(last_line), last_line
+
+    report = json.loads(out.read_text())
+    assert report["pipeline_route"] == "dagster-assets"
+    assert report["pipeline_details"]["assets"] == ["raw_series", "training_dataset", "candidate_model"]
+    assert (report["frequency"], report["horizon"], report["season_length"], report["series"]) == ("Daily", 14, 1, 6)
+    assert {"ours", "sNaive", "Naive2"} == set(report["set_level"])
+    ours = report["set_level"]["ours"]
+    assert last_line == f"sMAPE={ours['smape']:.3f} MASE={ours['mase']:.3f} OWA={ours['owa']:.3f}"
+    assert report["set_level"]["Naive2"]["owa"] == 1.0
+    per_series = report["per_series"]
+    assert sorted(row["series_id"] for row in per_series) == [f"D{i}" for i in range(1, 7)]
+    assert np.mean([row["ours_smape"] for row in per_series]) == pytest.approx(ours["smape"], rel=1e-12)
+    assert report["published_table"] is None  # no published results for a synthetic set
+    assert report["timings"]["ours_train_seconds"] > 0 and report["timings"]["ours_forecast_seconds"] > 0
+    assert "peer_fit_seconds" not in report["timings"]
+
+
+def test_m4_command_names_the_missing_file(tmp_path):
+    finished = subprocess.run(
+        [sys.executable, "-m", "benchmarks.m4", "--data-dir", str(tmp_path), "--frequency", "Daily", "--skip-peer"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert finished.returncode != 0
+    assert f"{tmp_path / 'train.csv'} not found" in finished.stderr
