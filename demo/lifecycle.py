@@ -6,7 +6,7 @@ import time
 import dagster as dg
 import pandas as pd
 
-from demo.automation import Clock
+from demo.automation import Clock, quiet
 from demo.summary import lifecycle_summary
 from resources.environment import forecast_home
 
@@ -18,21 +18,24 @@ def say(message: str) -> None:
     print(f"[demo] {message}", flush=True)
 
 
-def calendar(source, history_days: int, live_days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """(history start, first live day): the synthetic scenario's live period, or the last days of a file."""
+def calendar(source, history_days: int, live_days: int,
+             live_start: pd.Timestamp | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(history start, first live day): given, the synthetic scenario's live period, or the last days of a file."""
     first, last = source.time_range()
-    if type(source).__name__ == "SyntheticSeriesSource":
-        live_start = SYNTHETIC_FIRST_LIVE_DAY
-    else:  # a real file: the live days are its last full days
-        live_start = pd.Timestamp(last).normalize() - pd.Timedelta(days=live_days)
+    if live_start is None:
+        synthetic = type(source).__name__ == "SyntheticSeriesSource"
+        # A real file: the live days are its last full days.
+        live_start = SYNTHETIC_FIRST_LIVE_DAY if synthetic else pd.Timestamp(last).normalize() - pd.Timedelta(days=live_days)
     history_start = max(pd.Timestamp(first).normalize() + pd.Timedelta(days=1), live_start - pd.Timedelta(days=history_days))
     return history_start, live_start
 
 
 def run_demo_job(clock: Clock, name: str, **kwargs) -> dg.ExecuteInProcessResult:
     """A run the demo launches itself (the initial backfill and first training), as a user would from the UI."""
+    tags = {**DEMO_TAGS, **kwargs.pop("tags", {})}
     result = clock.defs.resolve_job_def(name).execute_in_process(
-        instance=clock.instance, raise_on_error=False, **{**kwargs, "tags": {**DEMO_TAGS, **kwargs.get("tags", {})}})
+        instance=clock.instance, raise_on_error=False, tags=tags, run_config=quiet(kwargs.pop("run_config", None)),
+        **kwargs)
     if not result.success:
         clock.alert_on_failure(result)
         failure = next((e for e in result.all_events if e.is_failure), None)
@@ -52,15 +55,18 @@ def day_line(clock: Clock, day: pd.Timestamp) -> str:
             f"{'ALARM' if r['alarm'] else 'ok'}")
 
 
-def run_lifecycle(history_days: int, live_days: int) -> dict:
+def run_lifecycle(history_days: int, live_days: int, defs: dg.Definitions | None = None,
+                  live_start: pd.Timestamp | None = None, instance: dg.DagsterInstance | None = None) -> dict:
     """Run the whole lifecycle and return the summary of DESIGN section 1."""
-    from forecast_assets.definitions import defs
+    if defs is None:
+        from forecast_assets.definitions import defs
 
     started = time.monotonic()
-    instance = dg.DagsterInstance.get() if os.getenv("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    if instance is None:
+        instance = dg.DagsterInstance.get() if os.getenv("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     clock = Clock(defs=defs, instance=instance)
     source = defs.resources["source"]
-    history_start, live_start = calendar(source, history_days, live_days)
+    history_start, live_start = calendar(source, history_days, live_days, live_start)
     last_history_day = live_start - pd.Timedelta(days=1)
     say(f"source {type(source).__name__}: history {history_start.date()}..{last_history_day.date()}, "
         f"{live_days} live days from {live_start.date()}")

@@ -6,15 +6,21 @@ from forecast_assets import accuracy, champion, datasets, drift, inference, inge
 from resources.environment import build_executor, build_resources
 from sensors import definitions as sensors
 
-defs = dg.Definitions.merge(
-    ingestion.defs,
-    datasets.defs,
-    training.defs,
-    champion.defs,
-    inference.defs,
-    accuracy.defs,
-    drift.defs,
-    jobs.defs,
-    sensors.defs,
-    dg.Definitions(resources=build_resources(), executor=build_executor()),
-)
+
+def build_definitions(resources: dict | None = None) -> dg.Definitions:
+    """The whole lifecycle bound to resources (default: those of FORECAST_ENV)."""
+    return dg.Definitions.merge(
+        ingestion.defs,
+        datasets.defs,
+        training.defs,
+        champion.defs,
+        inference.defs,
+        accuracy.defs,
+        drift.defs,
+        jobs.defs,
+        sensors.defs,
+        dg.Definitions(resources=resources if resources is not None else build_resources(), executor=build_executor()),
+    )
+
+
+defs = build_definitions()
