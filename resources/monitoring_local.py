@@ -4,6 +4,9 @@ from pathlib import Path
 
 from resources.monitoring import MonitoringWorkspace
 
+# Opening a workspace parses every snapshot in it (O(days)); one process keeps it open across runs.
+_OPEN_WORKSPACES: dict = {}
+
 
 class LocalEvidentlyWorkspace(MonitoringWorkspace):
     """Evidently snapshots in a local folder (FORECAST_HOME/evidently by default), one project with its dashboard."""
@@ -14,7 +17,10 @@ class LocalEvidentlyWorkspace(MonitoringWorkspace):
         from evidently.ui.workspace import Workspace
 
         Path(self.path).mkdir(parents=True, exist_ok=True)
-        return Workspace(self.location())
+        location = self.location()
+        if location not in _OPEN_WORKSPACES:
+            _OPEN_WORKSPACES[location] = Workspace(location)
+        return _OPEN_WORKSPACES[location]
 
     def _project(self, workspace):
         """The project named project_name, created with its dashboard panels the first time."""
