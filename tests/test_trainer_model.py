@@ -1,4 +1,6 @@
-"""ForecastModel and features: intervals, short histories, no look-ahead, any frequency."""
+"""ForecastModel and features: intervals, short histories, no look-ahead, any frequency, the baseline."""
+
+import json
 
 import numpy as np
 import pandas as pd
@@ -6,6 +8,7 @@ import pytest
 
 from test_trainer_task import synthetic_series
 from trainer.config import TrainConfig
+from trainer.evaluation import seasonal_naive_rows
 from trainer.features import FeatureBuilder, FeatureSpec, calendar_features_for
 from trainer.model import ForecastModel, ShortHistoryError
 from trainer.panel import SeriesPanel
@@ -99,3 +102,28 @@ def test_a_daily_model_forecasts_its_own_horizon_on_the_daily_calendar():
     weekend = out[out["timestamp"].dt.dayofweek >= 5].groupby("series_id")["forecast"].mean()
     weekday = out[out["timestamp"].dt.dayofweek < 5].groupby("series_id")["forecast"].mean()
     assert (weekend > weekday).all()
+
+
+def test_trees_start_from_the_seasonal_naive_of_each_row():
+    spec = FeatureSpec.default("h", 48, 24, nonnegative=True)
+    panel = SeriesPanel.from_frame(synthetic_series(n_series=2), "h", spec.pad)
+    rows = (np.repeat([0, 1], 96), np.full(192, 400), np.tile(np.arange(1, 97) % 48 + 1, 2))
+    features, scale = FeatureBuilder(panel, spec).rows(*rows)
+    start = spec.decode(spec.base_margin(features), scale)
+    naive = seasonal_naive_rows(panel, rows, 24)
+    assert spec.baseline == "seasonal_naive" and np.isfinite(naive).all()
+    np.testing.assert_allclose(start, naive, rtol=1e-5)
+
+
+def test_the_baseline_falls_back_to_the_last_value_then_to_the_scale_when_no_same_phase_value_is_seen():
+    spec = FeatureSpec.default("h", 48, 24, nonnegative=True)
+    features = np.full((2, len(spec.feature_names)), np.nan, dtype=np.float32)
+    features[0, spec.feature_names.index("lag1")] = 0.5
+    np.testing.assert_allclose(spec.decode(spec.base_margin(features), np.ones(2)), [0.5, 1.0], rtol=1e-6)
+
+
+def test_a_spec_saved_before_baselines_existed_keeps_a_constant_start():
+    spec = FeatureSpec.default("h", 48, 24, nonnegative=True)
+    older = {k: v for k, v in json.loads(spec.to_json()).items() if k != "baseline"}
+    restored = FeatureSpec.from_json(json.dumps(older))
+    assert restored.baseline == "none" and restored.base_margin(np.zeros((3, len(spec.feature_names)))) is None

@@ -1,5 +1,6 @@
 """`python -m trainer.task` as a process: artifacts, metrics, reload, and clear failures on bad input."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -84,6 +85,38 @@ def test_saved_model_reloads_and_predicts_the_same_values_as_before_saving(train
     pd.testing.assert_frame_equal(before, after, check_exact=True)
     assert len(before) == 4 * 48 and before["forecast"].notna().all()
     assert (before.groupby("series_id")["timestamp"].min() > data.groupby("series_id")["timestamp"].max()).all()
+
+
+def test_by_default_the_early_stopped_model_is_shipped_without_a_refit(trained):
+    _, root, _ = trained
+    metrics = json.loads((root / "model" / "metrics.json").read_text())
+    assert metrics["params"]["refit"] is False and "refit" not in metrics["rows"]
+
+
+def test_refit_flag_refits_on_train_and_validation_with_the_best_round_count(tmp_path):
+    synthetic_series(n_series=2, days=12).to_parquet(tmp_path / "data.parquet")
+    result = run_task("--dataset-uri", str(tmp_path / "data.parquet"), "--model-dir", str(tmp_path / "model"),
+                      "--refit", *FAST)
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
+    assert metrics["params"]["refit"] is True and metrics["rows"]["refit"] > metrics["rows"]["train"]
+    assert f"refit on train+validation: {metrics['rows']['refit']} rows, {metrics['best_iteration'] + 1} rounds" \
+        in result.stderr
+
+
+@pytest.mark.skipif(importlib.util.find_spec("sklearn") is None, reason="scikit-learn is not installed here")
+def test_the_trainer_process_trains_without_importing_scikit_learn(tmp_path):
+    synthetic_series(n_series=2, days=12).to_parquet(tmp_path / "data.parquet")
+    args = ["--dataset-uri", str(tmp_path / "data.parquet"), "--model-dir", str(tmp_path / "model"), *FAST]
+    # The entry point as `python -m` runs it, then report which modules the process loaded.
+    script = ("import runpy, sys; sys.argv = ['trainer.task', *sys.argv[1:]]\n"
+              "try:\n    runpy.run_module('trainer.task', run_name='__main__', alter_sys=True)\n"
+              "except SystemExit as done:\n"
+              "    print('exit', done.code, 'xgboost' in sys.modules, 'sklearn' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", script, *args], cwd=PROJECT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.stdout.split() == ["exit", "0", "True", "False"], result.stderr[-2000:]
+    assert (tmp_path / "model" / "model.ubj").is_file()
 
 
 def test_gs_uris_are_read_through_the_vertex_fuse_mount():

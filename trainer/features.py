@@ -10,6 +10,11 @@ of all series are sampled uniformly to bound the training rows.
 Global trees need series on a common scale: all values of a row are divided by the series' mean absolute value over
 the `scale_window` points ending at the origin, and the model predicts that ratio. Everything is NaN-tolerant:
 a lag that falls into a gap or before a series' start is NaN, which XGBoost routes natively.
+
+The trees start from the seasonal naive (XGBoost's base_margin, read off the row's own same-phase features) and
+learn only the correction to it. Why: from a constant start the trees spend hundreds of rounds rebuilding "same
+hour yesterday"; from the seasonal naive 75 rounds on half the rows beat the old model (M4 Hourly tuning
+holdout: OWA 0.43 against 0.45, in a tenth of the fitting time).
 """
 
 import json
@@ -22,6 +27,7 @@ from trainer.panel import SeriesPanel
 
 STRATEGY = "direct_step_feature"
 SCALING = "mean_abs_last_window"
+BASELINES = ("none", "seasonal_naive")
 
 
 def calendar_features_for(freq: str) -> list[str]:
@@ -63,6 +69,7 @@ class FeatureSpec:
     strategy: str = STRATEGY
     scaling: str = SCALING
     feature_names: list[str] = field(default_factory=list)
+    baseline: str = "none"  # where the trees start: "seasonal_naive", or "none" (a constant, as in older specs)
 
     @classmethod
     def default(cls, freq: str, horizon: int, season_length: int, nonnegative: bool = False) -> "FeatureSpec":
@@ -75,8 +82,11 @@ class FeatureSpec:
         if m == 24 and calendar_features_for(freq)[:1] == ["hour"]:
             periods[7 * m] = 3  # hourly data also repeats weekly
         windows = sorted({max(m, 2), *periods})
-        spec = cls(freq, int(horizon), m, list(range(1, max(m, 8) + 1)), periods, windows,
-                   max(windows), calendar_features_for(freq), "log1p_ratio" if nonnegative else "ratio")
+        # Recent lags only carry the short-term level: the same-phase values carry the shape (lags 5-24 of hourly
+        # data added a third of the features and cost time without helping on the M4 Hourly tuning holdout).
+        lags = list(range(1, (4 if m > 1 else 8) + 1))
+        spec = cls(freq, int(horizon), m, lags, periods, windows, max(windows), calendar_features_for(freq),
+                   "log1p_ratio" if nonnegative else "ratio", baseline="seasonal_naive")
         return spec.with_names()
 
     def with_names(self) -> "FeatureSpec":
@@ -102,6 +112,22 @@ class FeatureSpec:
         """Model target from raw values."""
         ratio = values / scale
         return np.log1p(np.maximum(ratio, 0.0)) if self.target == "log1p_ratio" else ratio
+
+    def base_margin(self, features: np.ndarray) -> np.ndarray | None:
+        """Where the trees start for each row of a feature matrix, in model-target units (None: a constant).
+
+        The seasonal naive in scale units: the latest observed same-phase value, else the last observed value,
+        else the scale itself (ratio 1)."""
+        if self.baseline == "none":
+            return None
+        if self.baseline not in BASELINES:
+            raise ValueError(f"unknown baseline {self.baseline!r} in the feature spec; expected one of {BASELINES}")
+        m = self.season_length
+        same_phase = [f"season{m}_{j + 1}" for j in range(self.seasonal_lags.get(m, 0))]
+        ratio = np.full(len(features), np.nan)
+        for name in same_phase + [f"lag{lag}" for lag in self.lags]:
+            ratio = np.where(np.isnan(ratio), features[:, self.feature_names.index(name)], ratio)
+        return self.encode(np.where(np.isnan(ratio), 1.0, ratio), 1.0)
 
     def decode(self, predicted: np.ndarray, scale: np.ndarray) -> np.ndarray:
         """Raw values from model output."""

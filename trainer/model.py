@@ -47,7 +47,7 @@ class ForecastModel:
     def predict_rows(self, builder: FeatureBuilder, series, origins, steps) -> tuple[np.ndarray, np.ndarray]:
         """Point forecasts in the data's units for (series, origin, step) rows of the builder's panel, and scales."""
         features, scale = builder.rows(series, origins, steps)
-        output = self.booster.predict(xgb.DMatrix(features, feature_names=self.spec.feature_names))
+        output = self.booster.inplace_predict(features, base_margin=self.spec.base_margin(features))
         point = self.spec.decode(output.astype(float), scale)
         return (np.maximum(point, self.floor) if self.floor is not None else point), scale
 

@@ -69,7 +69,8 @@ class SeriesPanel:
             raise ValueError(f"{source}: series '{frame['series_id'].iloc[row]}' has an infinite value at row {row}")
         ids = frame["series_id"].astype(str).to_numpy()
         ts = pd.DatetimeIndex(pd.to_datetime(frame["timestamp"].to_numpy()))
-        series_ids, codes = np.unique(ids, return_inverse=True)
+        codes, series_ids = pd.factorize(ids, sort=True)  # hashing: np.unique's string sort took ~0.4 s on M4 Hourly
+        series_ids = np.asarray(series_ids, dtype=object)
         starts, positions = _grid_positions(ts, codes, len(series_ids), freq)
         if (positions < 0).any():
             row = int(np.flatnonzero(positions < 0)[0])
@@ -79,7 +80,7 @@ class SeriesPanel:
         offsets = pad + np.concatenate([[0], np.cumsum(lengths + pad)[:-1]])
         values = np.full(int(offsets[-1] + lengths[-1] + pad), np.nan)
         flat = offsets[codes] + positions
-        if len(np.unique(flat)) != len(flat):
+        if np.bincount(flat, minlength=len(values)).max(initial=0) > 1:
             dup = pd.Series(flat).duplicated().to_numpy().nonzero()[0][0]
             raise ValueError(f"{source}: series '{ids[dup]}' has duplicate timestamp {ts[dup]}")
         values[flat] = raw
