@@ -40,7 +40,10 @@ $(DAGSTER_HOME)/dagster.yaml:
 
 setup: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 
-demo: setup
+# Each demo replays the lifecycle from scratch, so one source's history never mixes with another's.
+demo: $(VENV)/.synced
+	rm -rf $(FORECAST_HOME)
+	$(MAKE) --no-print-directory $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m demo $(DEMO_ARGS)
 
 test: setup
