@@ -1,8 +1,6 @@
 """A source that reads one file or URL: long CSV or Parquet with a column mapping, or an M4 wide CSV."""
 
 import io
-import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Optional
 from urllib.parse import urlparse
@@ -10,15 +8,14 @@ from urllib.parse import urlparse
 import pandas as pd
 
 from resources.sources.base import SERIES_COLUMNS, SeriesSource, SourceError
+from resources.sources.cache import TableCache
 from resources.sources.long_format import ColumnMapping, RowLabels, check_columns, normalize_long
 from resources.sources.m4 import read_m4
 
 FORMATS = ("auto", "csv", "parquet", "m4")
 EXTENSIONS = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
-_TABLES: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
-_TABLES_LOCK = threading.Lock()
-_TABLES_KEPT = 4  # a few files per process; each is read once and sliced many times
+_TABLES = TableCache(kept=4)  # a few files per process; each is read once and sliced many times
 
 
 class FileSeriesSource(SeriesSource):
@@ -48,16 +45,7 @@ class FileSeriesSource(SeriesSource):
     def read_all(self) -> pd.DataFrame:
         """The whole file in the contract format; read once per process and reused (the caller must not modify it)."""
         key = (self.model_dump_json(), _local_stamp(self.path))
-        with _TABLES_LOCK:
-            if key in _TABLES:
-                _TABLES.move_to_end(key)
-                return _TABLES[key]
-        table = self._read()
-        with _TABLES_LOCK:
-            _TABLES[key] = table
-            while len(_TABLES) > _TABLES_KEPT:
-                _TABLES.popitem(last=False)
-        return table
+        return _TABLES.get_or_build(key, self._read)
 
     def _read(self) -> pd.DataFrame:
         fmt = self._format()

@@ -1,8 +1,6 @@
 """The demo's default source: a reproducible panel of load-like series with injected, documented events."""
 
 import json
-import threading
-from collections import OrderedDict
 from typing import Optional
 
 import dagster as dg
@@ -10,6 +8,7 @@ import pandas as pd
 from pydantic import Field
 
 from resources.sources.base import SERIES_COLUMNS, SeriesSource, SourceError
+from resources.sources.cache import TableCache
 from resources.sources.synthetic_panel import EVENT_KINDS, EventWindow, generate_panel
 
 
@@ -35,9 +34,7 @@ DEFAULT_EVENTS: list[ScenarioEvent] = [
     ScenarioEvent(kind="missing_hours", series=["s004"], start="2024-02-13T09:00", duration_hours=3),
 ]
 
-_PANELS: OrderedDict[str, pd.DataFrame] = OrderedDict()
-_PANELS_LOCK = threading.Lock()
-_PANELS_KEPT = 4  # a few configurations per process (tests use several); the demo uses one
+_PANELS = TableCache(kept=4)  # a few configurations per process (tests use several); the demo uses one
 
 
 class SyntheticSeriesSource(SeriesSource):
@@ -118,13 +115,4 @@ class SyntheticSeriesSource(SeriesSource):
 
     def _panel(self) -> pd.DataFrame:
         key = self.model_dump_json()
-        with _PANELS_LOCK:
-            if key in _PANELS:
-                _PANELS.move_to_end(key)
-                return _PANELS[key]
-        panel = self.generate()
-        with _PANELS_LOCK:
-            _PANELS[key] = panel
-            while len(_PANELS) > _PANELS_KEPT:
-                _PANELS.popitem(last=False)
-        return panel
+        return _PANELS.get_or_build(key, self.generate)
