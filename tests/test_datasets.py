@@ -38,17 +38,25 @@ def test_same_window_gives_the_same_version_and_one_registry_row(resources):
     assert stored["timestamp"].min() == pd.Timestamp("2024-01-08") and stored["timestamp"].max() < pd.Timestamp("2024-01-12")
 
 
-def test_a_changed_raw_partition_gives_a_new_version(resources):
+def test_a_changed_raw_partition_gives_a_new_version(forecast_home, tmp_path, monkeypatch):
+    hours = pd.date_range(DAYS[0], periods=24 * len(DAYS), freq="h")
+    observations = pd.DataFrame({"series_id": "a", "timestamp": hours, "value": [100.0 + i % 24 for i in range(len(hours))]})
+    path = tmp_path / "observations.csv"
+    observations.to_csv(path, index=False)
+    monkeypatch.setenv("FORECAST_SOURCE", str(path))
+    resources = build_resources()
+    for day in DAYS:
+        dg.materialize([raw_series], partition_key=day, resources=resources)
     before = build_dataset(resources)["dataset_version"].value
-    warehouse = resources["warehouse"]
-    day = warehouse.read("raw_series", time_column="timestamp", start=pd.Timestamp(DAYS[1]), end=pd.Timestamp(DAYS[2]))
-    # A late correction of one observation in one raw partition.
-    with warehouse._connection() as conn:
-        conn.execute("UPDATE forecast.raw_series SET value = value + 100 WHERE timestamp = ? AND series_id = ?",
-                     [day.at[day.index[0], "timestamp"].to_pydatetime(), day.at[day.index[0], "series_id"]])
+
+    observations.loc[30, "value"] += 100.0  # a late correction of one observation on the second day
+    path.write_text(observations.to_csv(index=False))
+    resources = build_resources()  # a new source reads the changed file
+    dg.materialize([raw_series], partition_key=DAYS[1], resources=resources)
     after = build_dataset(resources)["dataset_version"].value
+
     assert after != before
-    assert set(warehouse.read("dataset_versions")["version"]) == {before, after}
+    assert set(resources["warehouse"].read("dataset_versions")["version"]) == {before, after}
 
 
 def test_cleaning_policy_averages_duplicates_fills_short_gaps_and_counts_long_ones():
