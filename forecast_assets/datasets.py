@@ -8,10 +8,9 @@ import pandas as pd
 from forecast_assets.cleaning import clean_series, content_hash
 from forecast_assets.ingestion import raw_series
 from resources.artifacts import ArtifactStore
+from resources.datasets import DatasetCatalog
 from resources.settings import ForecastSettings
 from resources.warehouse import Warehouse
-
-DATASET_REGISTRY = "dataset_versions"
 
 
 class DatasetWindow(dg.Config):
@@ -36,7 +35,7 @@ def dataset_window(window: DatasetWindow, settings: ForecastSettings, warehouse:
 
 @dg.asset(group_name="datasets", kinds={"pandas", "parquet"}, deps=[raw_series])
 def training_dataset(context: dg.AssetExecutionContext, config: DatasetWindow, settings: ForecastSettings,
-                     warehouse: Warehouse, artifacts: ArtifactStore) -> dg.MaterializeResult:
+                     warehouse: Warehouse, artifacts: ArtifactStore, dataset_catalog: DatasetCatalog) -> dg.MaterializeResult:
     """A cleaned, regular-grid window of raw_series written as Parquet; its content hash is the dataset version."""
     start, end = dataset_window(config, settings, warehouse)
     raw = warehouse.read("raw_series", time_column="timestamp", start=start, end=end)
@@ -53,13 +52,13 @@ def training_dataset(context: dg.AssetExecutionContext, config: DatasetWindow, s
         dataset.to_parquet(buffer, index=False)
         artifacts.write_bytes(key, buffer.getvalue())
     uri = artifacts.uri(key)
-    record = pd.DataFrame([{
-        "version": version, "uri": uri, "rows": len(dataset), "series": dataset["series_id"].nunique(),
+    record = {
+        "version": version, "uri": uri, "rows": len(dataset), "series": int(dataset["series_id"].nunique()),
         "window_start": start, "window_end": end, "hash": digest,
         "created_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
-    }])
-    warehouse.write(DATASET_REGISTRY, record, replace_where={"version": version})
-    context.log.info(f"dataset {version}: {len(dataset)} rows, {record.at[0, 'series']} series, {report.as_dict()}")
+    }
+    registered_elsewhere = dataset_catalog.register(record)
+    context.log.info(f"dataset {version}: {len(dataset)} rows, {record['series']} series, {report.as_dict()}")
     return dg.MaterializeResult(
         data_version=dg.DataVersion(version),
         metadata={
@@ -67,7 +66,8 @@ def training_dataset(context: dg.AssetExecutionContext, config: DatasetWindow, s
             "dataset_uri": dg.MetadataValue.path(uri),
             "window": f"[{start.date()}, {end.date()})",
             "dagster/row_count": len(dataset),
-            "series": int(record.at[0, "series"]),
+            "series": record["series"],
+            **registered_elsewhere,
             "cleaning": dg.MetadataValue.json(report.as_dict()),
             "content_hash": digest,
             "preview": dg.MetadataValue.md(dataset.head(10).to_markdown(index=False)),

@@ -64,6 +64,7 @@ def _local_resources() -> dict:
 
     from resources.alerts_local import LocalAlerter
     from resources.artifacts import LocalArtifactStore
+    from resources.datasets import DatasetCatalog
     from resources.experiments_local import LocalExperimentTracker
     from resources.monitoring_local import LocalEvidentlyWorkspace
     from resources.registry_local import LocalModelRegistry
@@ -79,6 +80,7 @@ def _local_resources() -> dict:
         "io_manager": DuckDBPandasIOManager(database=database, schema="forecast"),
         "warehouse": warehouse,
         "artifacts": LocalArtifactStore(root=str(home / "artifacts")),
+        "dataset_catalog": DatasetCatalog(warehouse=warehouse),
         "source": _source(),
         "settings": ForecastSettings(),
         "training_backend": LocalProcessBackend(),
@@ -108,6 +110,7 @@ def _gcp_resources() -> dict:
         VertexExperimentTracker,
         VertexModelRegistry,
     )
+    from resources.datasets import DatasetCatalog
     from resources.settings import ForecastSettings
 
     def env(name: str) -> dg.EnvVar:
@@ -117,12 +120,13 @@ def _gcp_resources() -> dict:
         return os.getenv(name, "")
 
     project, region, bucket, prefix = env("GCP_PROJECT"), env("GCP_REGION"), env("GCS_BUCKET"), optional("GCS_PREFIX")
+    warehouse = BigQueryWarehouse(project=project, dataset=env("BIGQUERY_DATASET"), location=optional("BIGQUERY_LOCATION"))
     return {
         "io_manager": BigQueryPandasIOManager(project=project, dataset=env("BIGQUERY_DATASET"),
                                               location=optional("BIGQUERY_LOCATION") or None),
-        "warehouse": BigQueryWarehouse(project=project, dataset=env("BIGQUERY_DATASET"),
-                                       location=optional("BIGQUERY_LOCATION")),
+        "warehouse": warehouse,
         "artifacts": GcsArtifactStore(bucket=bucket, prefix=prefix, project=project),
+        "dataset_catalog": DatasetCatalog(warehouse=warehouse),  # Vertex AI Datasets: see the note in docs/design.md
         "source": _source(),
         "settings": ForecastSettings(trainer_image=env("TRAINER_IMAGE_URI")),
         "training_backend": VertexCustomJobBackend(project=project, location=region,
