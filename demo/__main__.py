@@ -14,7 +14,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--source", default=os.getenv("FORECAST_SOURCE", ""),
                         help="a long-format CSV/Parquet file or URL (series_id, timestamp, value) instead of the "
                         "synthetic scenario; the demo uses the window at the end of the file")
-    parser.add_argument("--history-days", type=int, default=60, help="days of history before the first live day")
+    parser.add_argument("--history-days", type=int, default=90, help="days of history before the first live day")
     parser.add_argument("--live-days", type=int, default=20, help="days replayed one by one after the history")
     return parser.parse_args(argv)
 

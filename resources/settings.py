@@ -9,7 +9,7 @@ class ForecastSettings(dg.ConfigurableResource):
     freq: str = "h"  # pandas offset alias of the series' regular step
     horizon: int = 48  # H: steps forecast ahead from each origin
     season_length: int = 24  # m: main seasonal period in steps (MASE scale, seasonal naive)
-    dataset_window_days: int = 60  # raw partitions that make one training dataset
+    dataset_window_days: int = 90  # raw partitions that make one training dataset (the demo's history too)
     max_interpolate_steps: int = 3  # gaps up to this many steps are interpolated; longer ones stay missing
     allow_negative_values: bool = False  # whether the negative-value check passes negative observations
     flatline_steps: int = 6  # this many identical consecutive values are flagged as a stuck sensor
