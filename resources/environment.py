@@ -110,7 +110,7 @@ def _gcp_resources() -> dict:
         VertexExperimentTracker,
         VertexModelRegistry,
     )
-    from resources.datasets import DatasetCatalog
+    from resources.gcp.vertex_datasets import VertexDatasetCatalog
     from resources.settings import ForecastSettings
 
     def env(name: str) -> dg.EnvVar:
@@ -126,7 +126,7 @@ def _gcp_resources() -> dict:
                                               location=optional("BIGQUERY_LOCATION") or None),
         "warehouse": warehouse,
         "artifacts": GcsArtifactStore(bucket=bucket, prefix=prefix, project=project),
-        "dataset_catalog": DatasetCatalog(warehouse=warehouse),  # Vertex AI Datasets: see the note in docs/design.md
+        "dataset_catalog": VertexDatasetCatalog(warehouse=warehouse, project=project, location=region),
         "source": _source(),
         "settings": ForecastSettings(trainer_image=env("TRAINER_IMAGE_URI")),
         "training_backend": VertexCustomJobBackend(project=project, location=region,
