@@ -1,6 +1,5 @@
 """Shared test fixtures (import nothing from here: a site-packages `tests` package shadows ours): a private FORECAST_HOME per test, the shared data folder, and a guard against real network."""
 
-import os
 import socket
 from pathlib import Path
 

@@ -4,7 +4,6 @@ import importlib
 import json
 import subprocess
 import sys
-import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
 
