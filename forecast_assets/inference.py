@@ -73,7 +73,8 @@ def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSetting
         raise dg.Failure("batch_forecasts: there is no champion model yet; run the training job first")
     history = recent_history(warehouse, origin, settings)
     if history.empty:
-        raise dg.Failure(f"batch_forecasts: raw_series has no observations in the {LOOKBACK_DAYS} days before {origin}")
+        raise dg.Failure(f"batch_forecasts: no series delivered observations on {(origin - pd.Timedelta(days=1)).date()}, "
+                         f"the day before origin {origin}; collect that raw_series partition first")
     with tempfile.TemporaryDirectory() as local:
         model = ForecastModel.load(registry.local_copy(champion.version, local))
     forecasts = model.predict(history, levels=tuple(settings.interval_levels), on_short="skip")
