@@ -65,13 +65,15 @@ def test_the_entrypoint_serves_the_definitions_from_the_clean_environment(code_l
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    # FORECAST_ENV=local until the gcp resources load offline; the dependency set is the same either way.
+    # The production environment, with the example settings: the gcp resources load without any network call.
     env = {**os.environ, "PATH": f"{code_location_venv / 'bin'}:{os.environ['PATH']}", "APP_DIR": str(PROJECT_ROOT),
-           "CODE_SERVER_HOST": "127.0.0.1", "CODE_SERVER_PORT": str(port), "FORECAST_ENV": "local",
+           "CODE_SERVER_HOST": "127.0.0.1", "CODE_SERVER_PORT": str(port), "FORECAST_ENV": "gcp",
            "FORECAST_HOME": str(tmp_path / "forecast_home"), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
     env.pop("VIRTUAL_ENV", None)
     (tmp_path / "dagster_home").mkdir()
-    server = subprocess.Popen([str(ENTRYPOINT), "code-server"], env=env, stdout=subprocess.PIPE,
+    settings = PROJECT_ROOT / "deploy" / "gcp.env.example"
+    command = f'set -a; . "{settings}"; set +a; exec "{ENTRYPOINT}" code-server'
+    server = subprocess.Popen(["bash", "-c", command], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     client = DagsterGrpcClient(port=port, host="127.0.0.1")
     try:
