@@ -127,3 +127,13 @@ def test_a_spec_saved_before_baselines_existed_keeps_a_constant_start():
     older = {k: v for k, v in json.loads(spec.to_json()).items() if k != "baseline"}
     restored = FeatureSpec.from_json(json.dumps(older))
     assert restored.baseline == "none" and restored.base_margin(np.zeros((3, len(spec.feature_names)))) is None
+
+
+def test_few_series_still_get_distinct_interval_levels():
+    from trainer.intervals import calibrate, half_widths
+
+    rng = np.random.default_rng(0)
+    steps = np.tile(np.arange(1, 49), 12)  # 12 series, one 48-step window: 12 residuals per step
+    calibration = calibrate(np.abs(rng.normal(size=len(steps))), steps, horizon=48)
+    narrow, wide = half_widths(calibration, steps, 80), half_widths(calibration, steps, 95)
+    assert (narrow < wide).all()

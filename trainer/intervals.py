@@ -8,12 +8,16 @@ import numpy as np
 
 METHOD = "split_conformal_abs_scaled_residual"
 STORED_LEVELS = list(range(1, 100))
+# With few series a step has few residuals, and the conformal quantile of every level above 1 - 1/(n+1) is the
+# largest one: neighbouring steps are pooled until a step's quantiles rest on at least this many residuals.
+MIN_POINTS_PER_STEP = 100
 
 
 def calibrate(abs_scaled_residuals: np.ndarray, steps: np.ndarray, horizon: int) -> dict:
     """Per-step quantiles (levels 1..99, finite-sample corrected) of |actual - forecast| / scale.
 
-    Steps with no finite residual borrow the pooled quantiles of all steps.
+    Each step pools the residuals of the nearest steps (h-w..h+w, w growing from 0) until it has
+    MIN_POINTS_PER_STEP of them; steps with no finite residual borrow the pooled quantiles of all steps.
     """
     res, steps = np.asarray(abs_scaled_residuals, dtype=float), np.asarray(steps)
     ok = np.isfinite(res)
@@ -22,7 +26,10 @@ def calibrate(abs_scaled_residuals: np.ndarray, steps: np.ndarray, horizon: int)
     pooled = _quantiles(res[ok])
     table = {}
     for h in range(1, horizon + 1):
-        here = res[ok & (steps == h)]
+        width = 0
+        while (ok & (np.abs(steps - h) <= width)).sum() < MIN_POINTS_PER_STEP and width < horizon:
+            width += 1
+        here = res[ok & (np.abs(steps - h) <= width)]
         table[str(h)] = _quantiles(here) if len(here) else pooled
     return {"method": METHOD, "levels": STORED_LEVELS, "quantiles": table,
             "calibration_points": int(ok.sum())}
