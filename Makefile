@@ -3,8 +3,11 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
-# uv from PATH, else a private copy installed with pip into .tools/ (only Python 3.11 + pip are assumed).
-UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+# The project's own uv, installed with pip into .tools/ (only Python 3.11 + pip are assumed). Never a uv from PATH:
+# one that happens to be there would hide a missing install step. Tests and scripts get it as FORECAST_UV.
+UV_VERSION := 0.13.9
+UV := $(CURDIR)/.tools/bin/uv
+export FORECAST_UV := $(UV)
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 
@@ -15,6 +18,8 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 SOURCE ?=
 DAYS ?=
+DAGSTER_PORT ?= 3000
+EVIDENTLY_PORT ?= 8000
 DEMO_ARGS := $(if $(SOURCE),--source "$(SOURCE)") $(if $(DAYS),--live-days $(DAYS))
 
 .PHONY: help setup demo test ui clean bench
@@ -22,15 +27,17 @@ DEMO_ARGS := $(if $(SOURCE),--source "$(SOURCE)") $(if $(DAYS),--live-days $(DAY
 help:
 	@echo "make demo   run the whole lifecycle on the local default (SOURCE=<file or URL> for your own data)"
 	@echo "make test   run the test suite"
-	@echo "make ui     Dagster UI on http://127.0.0.1:3000 and Evidently UI on http://127.0.0.1:8000"
+	@echo "make ui     Dagster UI on http://127.0.0.1:$(DAGSTER_PORT) and Evidently UI on http://127.0.0.1:$(EVIDENTLY_PORT) (DAGSTER_PORT=, EVIDENTLY_PORT= to change)"
 	@echo "make bench  run the benchmarks in benchmarks/"
 	@echo "make clean  remove all local state ($(FORECAST_HOME))"
 
-$(CURDIR)/.tools/bin/uv:
+# The stamp names the version, so changing UV_VERSION reinstalls it.
+$(CURDIR)/.tools/.uv-$(UV_VERSION):
 	$(PYTHON) -m venv $(CURDIR)/.tools
-	$(CURDIR)/.tools/bin/pip install --quiet uv
+	$(CURDIR)/.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+	@touch $@
 
-$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+$(VENV)/.synced: pyproject.toml uv.lock $(CURDIR)/.tools/.uv-$(UV_VERSION)
 	$(UV) sync --frozen --all-groups --compile-bytecode
 	@touch $@
 
@@ -50,7 +57,7 @@ test: setup
 	$(PY) -m pytest
 
 ui: setup
-	$(PY) -m demo.ui
+	$(PY) -m demo.ui --dagster-port $(DAGSTER_PORT) --evidently-port $(EVIDENTLY_PORT)
 
 bench: setup
 	$(PY) -m benchmarks.drift_report

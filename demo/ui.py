@@ -1,6 +1,10 @@
 """`make ui`: the Dagster UI and the Evidently monitoring UI side by side, over the state the demo left behind.
 
     python -m demo.ui [--dagster-port 3000] [--evidently-port 8000] [--workspace-file workspace.yaml]
+    make ui DAGSTER_PORT=3101 EVIDENTLY_PORT=8101
+
+Both ports are checked first: if either is already taken on 127.0.0.1 (another `make ui`, any other server),
+nothing is started and it exits 1 with a message naming the port.
 
 Starts, each in its own process group, bound to 127.0.0.1:
   dagster dev -w <workspace-file> -h 127.0.0.1 -p <dagster-port>        (DAGSTER_HOME from the environment,
@@ -12,8 +16,10 @@ stopped too and the exit code is 1. FORECAST_HOME defaults to ./.forecast.
 """
 
 import argparse
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,6 +36,21 @@ def commands(dagster_port: int, evidently_port: int, workspace_file: str, home: 
     dagster = [sys.executable, "-m", "dagster", "dev", "-w", workspace_file, "-h", HOST, "-p", str(dagster_port)]
     evidently = [sys.executable, "-m", "evidently.cli", "ui", "--workspace", str(home / "evidently")]
     return {"dagster": dagster, "evidently": evidently + ["--host", HOST, "--port", str(evidently_port)]}
+
+
+def taken_ports(ports: dict[str, int]) -> list[str]:
+    """A message for each port (by UI name) that cannot be bound on HOST right now."""
+    problems = []
+    if len(set(ports.values())) < len(ports):
+        problems.append(f"the Dagster and Evidently UIs cannot share port {next(iter(ports.values()))}")
+    for name, port in ports.items():
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((HOST, port))
+            except OSError as error:
+                why = "is already in use" if error.errno == errno.EADDRINUSE else f"cannot be bound ({error.strerror})"
+                problems.append(f"port {port} for the {name} UI {why} on {HOST}")
+    return problems
 
 
 def child_environment(home: Path) -> dict[str, str]:
@@ -87,6 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--evidently-port", type=int, default=8000, help="Evidently UI port (default 8000)")
     parser.add_argument("--workspace-file", default="workspace.yaml", help="Dagster workspace file")
     args = parser.parse_args(argv)
+
+    problems = taken_ports({"Dagster": args.dagster_port, "Evidently": args.evidently_port})
+    if problems:
+        for problem in problems:
+            print(f"make ui: {problem}", file=sys.stderr)
+        print("Stop what holds it, or choose others: make ui DAGSTER_PORT=3101 EVIDENTLY_PORT=8101", file=sys.stderr)
+        return 1
 
     home = forecast_home()
     env = child_environment(home)

@@ -1,9 +1,13 @@
-"""Shared test fixtures (import nothing from here: a site-packages `tests` package shadows ours): a private FORECAST_HOME per test, the shared data folder, and a guard against real network."""
+"""Shared test fixtures (import nothing from here: a site-packages `tests` package shadows ours): a private FORECAST_HOME per test, the shared data folder, the project's own tools, and guards against real network, bare tools from PATH and unlisted skips."""
 
+import os
 import socket
+import sys
 from pathlib import Path
 
 import pytest
+
+from project_tools import allowed_skips, install_path_guard, path_guard_violations, project_uv as _project_uv
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -28,6 +32,42 @@ def no_network_but_loopback():
     socket.socket.connect = _loopback_only
     yield
     socket.socket.connect = _real_connect
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_bare_tools_from_path(tmp_path_factory):
+    """Every tool the project installs itself (uv, dagster, evidently, ...) must be called by its project path, never found on PATH."""
+    guard = install_path_guard(tmp_path_factory.mktemp("path_guard"), PROJECT_ROOT)
+    yield guard
+    os.environ["PATH"] = guard.original_path
+
+
+@pytest.fixture
+def project_uv() -> Path:
+    """The uv that the Makefile installed for the project (FORECAST_UV, default .tools/bin/uv): never one from PATH."""
+    try:
+        return _project_uv(PROJECT_ROOT)
+    except FileNotFoundError as missing:
+        pytest.fail(str(missing))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when a bare tool was called from PATH, or (with CI=true) when a test skipped without being allowed to."""
+    violations = path_guard_violations()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    problems = [f"a test or script called `{line}` from PATH; use the project's copy (FORECAST_UV, .venv/bin)"
+                for line in violations]
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes") and reporter is not None:
+        allowed = allowed_skips(Path(os.environ.get("FORECAST_ALLOWED_SKIPS") or PROJECT_ROOT / "tests" / "allowed_skips.txt"))
+        for report in reporter.stats.get("skipped", []):
+            nodeid = report.nodeid
+            if nodeid not in allowed:
+                reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+                problems.append(f"{nodeid} was skipped ({reason}) and is not in tests/allowed_skips.txt")
+    if problems:
+        for problem in problems:
+            print(f"\nERROR: {problem}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from dagster._grpc.client import DagsterGrpcClient
+from project_tools import project_uv
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 INSTALL = PROJECT_ROOT / "deploy" / "scripts" / "install_locked.sh"
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 def install(venv: Path, *requirements: Path) -> Path:
     done = subprocess.run([str(INSTALL), str(PROJECT_ROOT), str(venv), *map(str, requirements)],
-                          capture_output=True, text=True, timeout=900)
+                          env={**os.environ, "UV": str(project_uv(PROJECT_ROOT))}, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"install_locked.sh failed:\n{done.stderr[-3000:]}"
     return venv
 
@@ -32,7 +33,7 @@ def run(venv: Path, *command: str) -> subprocess.CompletedProcess:
 
 
 def installed(venv: Path) -> set[str]:
-    listing = subprocess.run(["uv", "pip", "list", "--python", str(venv / "bin" / "python"), "--format", "freeze"],
+    listing = subprocess.run([str(project_uv(PROJECT_ROOT)), "pip", "list", "--python", str(venv / "bin" / "python"), "--format", "freeze"],
                              capture_output=True, text=True, check=True).stdout
     return {line.split("==")[0].lower() for line in listing.splitlines() if "==" in line}
 

@@ -83,3 +83,27 @@ def test_both_uis_answer_and_ctrl_c_stops_them_and_all_their_processes(tmp_path)
         if launcher.poll() is None:  # a failed assertion above: let the launcher stop its process groups
             launcher.terminate()
             launcher.wait(timeout=60)
+
+
+@pytest.mark.parametrize("taken", ["DAGSTER_PORT", "EVIDENTLY_PORT"])
+def test_make_ui_with_a_taken_port_stops_at_once_naming_it_and_starts_nothing(tmp_path, taken):
+    ports = {"DAGSTER_PORT": _free_port(), "EVIDENTLY_PORT": _free_port()}
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", ports[taken]))
+        holder.listen()
+        done = subprocess.run(
+            ["make", "--no-print-directory", "ui", *(f"{name}={port}" for name, port in ports.items())],
+            cwd=PROJECT_ROOT, env={**os.environ, "FORECAST_HOME": str(tmp_path / "home")},
+            capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert f"port {ports[taken]} for the {'Dagster' if taken == 'DAGSTER_PORT' else 'Evidently'} UI is already in use" in done.stderr
+    assert "Dagster UI:" not in done.stdout  # neither UI was started, so the other port is still free
+    other = ports["EVIDENTLY_PORT" if taken == "DAGSTER_PORT" else "DAGSTER_PORT"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", other))
+
+
+def test_make_ui_passes_its_ports_to_the_launcher():
+    done = subprocess.run(["make", "-n", "--no-print-directory", "ui", "DAGSTER_PORT=3101", "EVIDENTLY_PORT=8101"],
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    assert "-m demo.ui --dagster-port 3101 --evidently-port 8101" in done.stdout

@@ -13,10 +13,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-def test_trainer_runs_in_a_clean_env_built_from_its_requirements_only(tmp_path):
-    uv = shutil.which("uv")
-    if uv is None:
-        pytest.skip("uv is not on PATH")
+def test_trainer_runs_in_a_clean_env_built_from_its_requirements_only(tmp_path, project_uv):
+    uv = str(project_uv)
     venv, src = tmp_path / "venv", tmp_path / "src"
     subprocess.run([uv, "venv", "--python", "3.11", str(venv)], check=True, capture_output=True, timeout=300)
     python = venv / "bin" / "python"
