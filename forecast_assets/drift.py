@@ -7,7 +7,6 @@ import pandas as pd
 
 from forecast_assets.accuracy import cleaned_history, day_window, forecast_accuracy
 from forecast_assets.datasets import load_dataset
-from forecast_assets.inference import LOOKBACK_DAYS
 from forecast_assets.model_inputs import day_ahead_inputs
 from forecast_assets.partitions import daily_partitions
 from resources.artifacts import ArtifactStore
@@ -51,7 +50,7 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
     ref_end = dataset["timestamp"].max().normalize() + pd.Timedelta(days=1)
     levels = tuple(settings.interval_levels)
     reference = day_ahead_inputs(model, dataset, ref_end - pd.Timedelta(days=REFERENCE_DAYS), ref_end, levels)
-    current = day_ahead_inputs(model, cleaned_history(warehouse, settings, day - pd.Timedelta(days=LOOKBACK_DAYS), end),
+    current = day_ahead_inputs(model, cleaned_history(warehouse, settings, day - model.spec.lookback_steps * settings.step, end),
                                day, end, levels)
     issued = issued_forecasts(warehouse, day)
     if not issued.empty:  # judge the forecasts that were actually issued, with their intervals

@@ -14,8 +14,12 @@ from forecast_assets.partitions import daily_partitions
 from resources.registry import CHAMPION, ModelRegistry
 from resources.settings import ForecastSettings
 from resources.warehouse import Warehouse
+from trainer.features import FeatureSpec
 
-LOOKBACK_DAYS = 15  # raw days read before the origin: covers the longest lag and rolling window of the default spec
+# Raw days the partition mapping declares: the default feature spec's lookback (reads use the champion's own spec).
+_DEFAULTS = ForecastSettings()
+LOOKBACK_DAYS = -(-FeatureSpec.default(_DEFAULTS.freq, _DEFAULTS.horizon, _DEFAULTS.season_length).lookback_steps
+                  * _DEFAULTS.step // pd.Timedelta(days=1))
 
 
 def seasonal_naive_forecasts(history: pd.DataFrame, origin: pd.Timestamp, settings: ForecastSettings) -> pd.DataFrame:
@@ -36,9 +40,10 @@ def seasonal_naive_forecasts(history: pd.DataFrame, origin: pd.Timestamp, settin
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
-def recent_history(warehouse: Warehouse, origin: pd.Timestamp, settings: ForecastSettings) -> pd.DataFrame:
-    """Cleaned history of the series active on the day before origin, each on a grid ending one step before origin."""
-    raw = warehouse.read("raw_series", time_column="timestamp", start=origin - pd.Timedelta(days=LOOKBACK_DAYS), end=origin)
+def recent_history(warehouse: Warehouse, origin: pd.Timestamp, settings: ForecastSettings, lookback_steps: int) -> pd.DataFrame:
+    """Cleaned history of the series active on the day before origin, each on a grid ending one step before origin,
+    reaching back the `lookback_steps` the model's features read (FeatureSpec.lookback_steps)."""
+    raw = warehouse.read("raw_series", time_column="timestamp", start=origin - lookback_steps * settings.step, end=origin)
     if raw.empty:
         return raw
     active = raw.loc[raw["timestamp"] >= origin - pd.Timedelta(days=1), "series_id"].unique()
@@ -71,12 +76,12 @@ def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSetting
     champion = registry.alias(CHAMPION)
     if champion is None:
         raise dg.Failure("batch_forecasts: there is no champion model yet; run the training job first")
-    history = recent_history(warehouse, origin, settings)
+    with tempfile.TemporaryDirectory() as local:
+        model = ForecastModel.load(registry.local_copy(champion.version, local))
+    history = recent_history(warehouse, origin, settings, model.spec.lookback_steps)
     if history.empty:
         raise dg.Failure(f"batch_forecasts: no series delivered observations on {(origin - pd.Timedelta(days=1)).date()}, "
                          f"the day before origin {origin}; collect that raw_series partition first")
-    with tempfile.TemporaryDirectory() as local:
-        model = ForecastModel.load(registry.local_copy(champion.version, local))
     forecasts = model.predict(history, levels=tuple(settings.interval_levels), on_short="skip")
     skipped = forecasts.attrs.get("skipped_series", [])
     forecasts["method"] = "model"
