@@ -70,7 +70,7 @@ def run_lifecycle(history_periods: int | None, live_partitions: int | None, defs
     frequency and cadence; None: the dataset window and LIVE_PARTITIONS)."""
     from dagster._utils.schedules import cron_string_iterator  # when the retrain schedule is due, as the daemon sees it
 
-    from forecast_assets.partitions import TIMEZONE
+    from forecast_assets.partitions import TIMEZONE, partition_key_for
 
     if defs is None:
         from forecast_assets.definitions import defs
@@ -89,8 +89,8 @@ def run_lifecycle(history_periods: int | None, live_partitions: int | None, defs
 
     period = live.freq  # one partition
     run_demo_job(clock, "ingestion_job", tags={  # one run for the whole range, as a UI backfill does
-        "dagster/asset_partition_range_start": partition_key(history_start),
-        "dagster/asset_partition_range_end": partition_key(live_start - period)})
+        "dagster/asset_partition_range_start": partition_key_for(history_start),
+        "dagster/asset_partition_range_end": partition_key_for(live_start - period)})
     say(f"backfilled raw_series from {history_start.date()} ({time.monotonic() - started:.0f}s)")
     window = {"end_date": str(live_start), "window_periods": settings.periods_between(
         history_start, settings.first_step_at_or_after(live_start))}
@@ -120,8 +120,3 @@ def run_lifecycle(history_periods: int | None, live_partitions: int | None, defs
     say(f"done in {time.monotonic() - started:.0f}s; {len(clock.runs)} runs launched by schedules and sensors.")
     say(f"Browse it: make ui  (Dagster http://127.0.0.1:3000, Evidently http://127.0.0.1:8000); state in {forecast_home()}")
     return summary
-
-
-def partition_key(start: pd.Timestamp) -> str:
-    """The key of the partition starting at `start` (every cadence's keys are its start date)."""
-    return start.strftime("%Y-%m-%d")

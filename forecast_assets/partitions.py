@@ -73,6 +73,11 @@ def partition_starts(timestamps: pd.Series) -> pd.Series:
     return cadence_start(SETTINGS.cadence, timestamps)
 
 
+def partition_key_for(timestamp) -> str:
+    """The key of the partition a timestamp belongs to (every cadence's keys are its start date)."""
+    return partition_starts(pd.Series([pd.Timestamp(timestamp)])).iloc[0].strftime("%Y-%m-%d")
+
+
 _SOURCE = build_source()
 SETTINGS = settings_from_env(source=_SOURCE)  # the load-time settings the partitions and mappings are built from
 PARTITIONS_START = partitions_start(SETTINGS.cadence, source_start(_SOURCE))
