@@ -43,7 +43,9 @@ def _origin_features(history: pd.DataFrame, spec: FeatureSpec, origin: pd.Timest
 def _served_history(raw, lookback_steps: int, tmp_path) -> pd.DataFrame:
     warehouse = DuckDBWarehouse(database=str(tmp_path / "warehouse.duckdb"))
     warehouse.write("raw_series", raw)
-    return recent_history(warehouse, ORIGIN, ForecastSettings(), lookback_steps)
+    # serving_lookback_periods=1: the read is exactly the lookback asked for (the setting is a floor on top of it)
+    settings = ForecastSettings(serving_lookback_periods=1)
+    return recent_history(warehouse, ORIGIN - pd.Timedelta(days=1), ORIGIN, settings, lookback_steps)
 
 
 def test_serving_builds_the_same_features_for_an_origin_as_training(raw, tmp_path):
@@ -59,6 +61,7 @@ def test_serving_builds_the_same_features_for_an_origin_as_training(raw, tmp_pat
 def test_the_lookback_covers_the_weekly_same_phase_values_of_the_default_hourly_spec():
     spec = FeatureSpec.default("h", 48, 24)
     assert spec.lookback_steps == 3 * 168  # season168_3 reads three weeks back, more than the 15 days served before
+    assert ForecastSettings(freq="h").serving_lookback_periods >= spec.lookback_steps
 
 
 def test_one_step_less_history_than_the_lookback_loses_a_feature(raw, tmp_path):
