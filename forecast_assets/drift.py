@@ -64,8 +64,9 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
     features = [name for name in model.spec.feature_names if name != "step"]
     result = evaluate_drift(reference, current, feature_columns=features)
 
-    accuracy = warehouse.read("forecast_accuracy", where={"day": day.to_pydatetime()})
-    smape = float(accuracy["smape"].mean()) if not accuracy.empty else float("nan")
+    # The same number as the Evidently panel and forecast_accuracy's day_ahead_smape: trainer.metrics.smape of the
+    # forecasts issued at the period's origin.
+    smape = float(result.summary["smape"]) if result.summary["smape"] is not None else float("nan")
     baseline = float((champion.metrics.get("test") or {}).get("smape", float("nan")))
     error_decay = bool(smape > settings.error_alarm_ratio * baseline) if baseline == baseline else False
     alarm = bool(result.summary["series_drift"]) or error_decay
