@@ -1,0 +1,43 @@
+"""The alarm log: one row per series and signal that a monitoring run flagged, so every alarm names what fired.
+
+Signals: "label drift" (the series' level left its own seasonal reference: target_drift_score in the reference's
+day-to-day standard deviations), "concept drift" (its residuals shifted the same way: residual_drift_score) and
+"error" (realised sMAPE of the issued forecasts above error_alarm_ratio x the champion's test sMAPE: the row names
+each series over that bar, or "*" for the panel when only the panel mean is).
+"""
+
+import numpy as np
+import pandas as pd
+
+from trainer.metrics import smape
+
+ALARM_COLUMNS = ["day", "series_id", "signal", "statistic", "threshold", "champion"]
+LABEL_DRIFT, CONCEPT_DRIFT, ERROR = "label drift", "concept drift", "error"
+PANEL = "*"
+
+
+def series_smape(current: pd.DataFrame) -> pd.Series:
+    """series_id -> realised sMAPE (trainer.metrics.smape) of the rows with an actual and a forecast."""
+    rows = current.dropna(subset=["value", "forecast"])
+    return rows.groupby("series_id").apply(lambda g: smape(g["value"], g["forecast"]), include_groups=False)
+
+
+def alarm_rows(day, per_series: pd.DataFrame, series_z: float, *, panel_smape: float, baseline_smape: float,
+               error_ratio: float, by_series_smape: pd.Series, champion: str) -> pd.DataFrame:
+    """The day's alarms (columns ALARM_COLUMNS): drift rows from the per-series table, error rows from sMAPE."""
+    rows = []
+    for flag, score, signal in (("target_drifted", "target_drift_score", LABEL_DRIFT),
+                                ("residual_drifted", "residual_drift_score", CONCEPT_DRIFT)):
+        for _, r in per_series[per_series[flag].astype(bool)].iterrows():
+            rows.append((r["series_id"], signal, float(r[score]), series_z))
+    if np.isfinite(baseline_smape) and baseline_smape > 0 and panel_smape > error_ratio * baseline_smape:
+        bar = error_ratio * baseline_smape
+        over = by_series_smape[by_series_smape > bar]
+        rows += [(sid, ERROR, float(value), bar) for sid, value in over.items()] or [(PANEL, ERROR, panel_smape, bar)]
+    frame = pd.DataFrame(rows, columns=["series_id", "signal", "statistic", "threshold"])
+    frame.insert(0, "day", pd.Timestamp(day))
+    frame["champion"] = champion
+    # Explicit types: an alarm-free day still creates a typed table (no NULL-typed text columns).
+    types = {"day": "datetime64[ns]", "series_id": "string", "signal": "string", "statistic": float,
+             "threshold": float, "champion": "string"}
+    return frame[ALARM_COLUMNS].astype(types).sort_values(["signal", "series_id"], ignore_index=True)
