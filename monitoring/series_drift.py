@@ -166,3 +166,40 @@ def _score(shift, sigma):
 def _flag(score: pd.Series, shift: pd.Series, thresholds) -> pd.Series:
     """Significant against the series' own day-to-day spread and material in size; NaN never flags."""
     return (score.abs() >= thresholds.series_z) & (shift.abs() >= thresholds.series_relative_shift)
+
+
+def recent_level_shift(reference, recent, *, series, timestamp, target, thresholds, season_ns: int, window: str,
+                       spans=(1, 2, 3)) -> pd.DataFrame:
+    """A scan over the last k windows (days) for a level shift of each series: for every span k in `spans`, the
+    relative shift of the last k days is scored against the spread of k-day shifts in the reference (rolling k-day
+    windows of the same series, so autocorrelation such as weather is in the yardstick). A series is flagged when
+    some span is both significant (|score| >= series_z) and material (|shift| >= series_relative_shift).
+
+    Why a scan: a one-day test must set its bar high enough for one noisy day, so a 10% shift that is clear over
+    three days is never flagged; longer spans average the noise out, and k=1 still catches large shifts at once.
+    Returns one row per series of `recent`: level_shift, level_shift_score, level_shift_span, level_shifted."""
+    ref, cur = add_deviation_columns(reference, recent, series=series, timestamp=timestamp, target=target,
+                                     residual="__none__", season_ns=season_ns)
+    window_ns = pd.Timedelta(window).value
+    ref_sums = _window_sums(ref, series=series, target=target, residual=None,
+                            window_key=nanoseconds(ref[timestamp]) // window_ns)
+    cur_sums = _window_sums(cur, series=series, target=target, residual=None,
+                            window_key=nanoseconds(cur[timestamp]) // window_ns)
+    ids = pd.Index(recent[series].drop_duplicates().sort_values(), name=series)
+    best = pd.DataFrame({"level_shift": np.nan, "level_shift_score": 0.0, "level_shift_span": 0,
+                         "level_shifted": False}, index=ids)
+    for k in spans:
+        ref_k = ref_sums.groupby(level=0, group_keys=False).apply(lambda g: g.rolling(k).sum()).dropna()
+        ref_k = ref_k[ref_k["expected"] > 0]
+        spread = (ref_k["dev"] / ref_k["expected"]).groupby(level=0).std(ddof=1).reindex(ids)
+        last_k = cur_sums.groupby(level=0).tail(k).groupby(level=0)
+        enough = last_k.size().reindex(ids).fillna(0) >= k
+        shift = (last_k["dev"].sum() / last_k["expected"].sum().where(last_k["expected"].sum() > 0)).reindex(ids)
+        score = _score(shift, spread).where(enough)
+        flagged = _flag(score, shift, thresholds)
+        stronger = (flagged & ~best["level_shifted"]) | ((flagged == best["level_shifted"]) &
+                                                          (score.abs() > best["level_shift_score"].abs()))
+        best.loc[stronger, ["level_shift", "level_shift_score", "level_shift_span"]] = pd.DataFrame(
+            {"level_shift": shift, "level_shift_score": score, "level_shift_span": k})[stronger]
+        best["level_shifted"] |= flagged
+    return best.reset_index()
