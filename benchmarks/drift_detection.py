@@ -66,7 +66,7 @@ def synthetic_cases(series_per_case: int, seed: int = 0) -> tuple[pd.DataFrame, 
     return pd.concat(frames, ignore_index=True), pd.DataFrame(truth)
 
 
-def daily_flags(panel: pd.DataFrame, live_start: pd.Timestamp, days: int, detector: str) -> pd.DataFrame:
+def daily_flags(panel: pd.DataFrame, live_start: pd.Timestamp, days: int, detector: str, **scan) -> pd.DataFrame:
     """series_id x live day (0..days-1): True where the detector flags the series on that day's monitoring run."""
     thresholds = DriftThresholds()
     reference = panel[(panel["timestamp"] >= live_start - pd.Timedelta(days=REFERENCE_DAYS)) &
@@ -74,19 +74,21 @@ def daily_flags(panel: pd.DataFrame, live_start: pd.Timestamp, days: int, detect
     columns = {}
     for d in range(days):
         day = live_start + pd.Timedelta(days=d)
-        if detector == "one_day":
+        flagged = pd.Series(False, index=pd.Index(sorted(panel["series_id"].unique())))
+        if detector in ("one_day", "combined"):
             current = panel[(panel["timestamp"] >= day) & (panel["timestamp"] < day + pd.Timedelta(days=1))]
             ref, cur = add_deviation_columns(reference, current, series="series_id", timestamp="timestamp",
                                              target="value", residual="residual", season_ns=SEASON)
             out = per_series_drift(ref, cur, features=[], series="series_id", timestamp="timestamp", target="value",
                                    residual="residual", thresholds=thresholds, window=WINDOW)
-            columns[d] = out.set_index("series_id")["target_drifted"]
-        else:
+            flagged |= out.set_index("series_id")["target_drifted"].reindex(flagged.index, fill_value=False)
+        if detector in ("scan", "combined"):
             recent = panel[(panel["timestamp"] >= max(live_start, day - pd.Timedelta(days=2))) &
                            (panel["timestamp"] < day + pd.Timedelta(days=1))]
             out = recent_level_shift(reference, recent, series="series_id", timestamp="timestamp", target="value",
-                                     thresholds=thresholds, season_ns=SEASON, window=WINDOW)
-            columns[d] = out.set_index("series_id")["level_shifted"]
+                                     season_ns=SEASON, window=WINDOW, **scan)
+            flagged |= out.set_index("series_id")["level_shifted"].reindex(flagged.index, fill_value=False)
+        columns[d] = flagged
     return pd.DataFrame(columns).fillna(False).astype(bool)
 
 
@@ -104,7 +106,7 @@ def score_synthetic(flags: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def pjm_false_alarms(path: Path, detector: str, live_days: int = 20) -> tuple[float, int]:
+def pjm_false_alarms(path: Path, detector: str, live_days: int = 20, **scan) -> tuple[float, int]:
     """(alarms per series-month, days with any alarm) on the last `live_days` full days of the PJM file."""
     pjm = pd.read_parquet(path)
     pjm = pjm.groupby(["series_id", "timestamp"], as_index=False)["value"].mean()
@@ -112,21 +114,27 @@ def pjm_false_alarms(path: Path, detector: str, live_days: int = 20) -> tuple[fl
     live_start = last_day - pd.Timedelta(days=live_days)
     recent = pjm[pjm["timestamp"] >= live_start - pd.Timedelta(days=REFERENCE_DAYS)]
     active = recent.loc[recent["timestamp"] >= live_start, "series_id"].unique()
-    flags = daily_flags(recent[recent["series_id"].isin(active)], live_start, live_days, detector)
+    flags = daily_flags(recent[recent["series_id"].isin(active)], live_start, live_days, detector, **scan)
     return float(flags.to_numpy().sum() / (len(flags) * live_days / 30)), int(flags.any(axis=0).sum())
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--detector", choices=("scan", "one_day"), default="scan",
-                        help="scan: the 1-3 day level-shift scan drift_report uses; one_day: the older one-day test")
+    parser.add_argument("--detector", choices=("combined", "scan", "one_day"), default="combined",
+                        help="combined (what drift_report flags): the one-day test or the 2-3 day level-shift scan")
     parser.add_argument("--series-per-case", type=int, default=12)
+    defaults = DriftThresholds()
+    parser.add_argument("--z", type=float, default=defaults.scan_z, help="scan: least |score| of a span")
+    parser.add_argument("--relative-shift", type=float, default=defaults.scan_relative_shift,
+                        help="scan: least |relative level shift| of a span")
+    parser.add_argument("--spans", default=",".join(map(str, defaults.scan_spans)), help="scan: spans in days")
     parser.add_argument("--pjm", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "pjm"
                         / "pjm_hourly_load.parquet", help="PJM hourly load (long format); skipped if missing")
     args = parser.parse_args(argv)
 
+    scan = {"spans": tuple(int(k) for k in args.spans.split(",")), "z": args.z, "relative_shift": args.relative_shift}
     panel, truth = synthetic_cases(args.series_per_case)
-    flags = daily_flags(panel, START + pd.Timedelta(days=REFERENCE_DAYS), LIVE_DAYS, args.detector)
+    flags = daily_flags(panel, START + pd.Timedelta(days=REFERENCE_DAYS), LIVE_DAYS, args.detector, **scan)
     scored = score_synthetic(flags, truth)
     scored["within_1"], scored["within_3"] = scored["delay"] <= 1, scored["delay"] <= 3
     drift = scored[~scored["kind"].isin(["control", "holiday"])]
@@ -140,7 +148,7 @@ def main(argv=None) -> None:
         return float(part["false_alarms"].sum() / (part["clean_days"].sum() / 30))
 
     figures = {
-        "detector": args.detector,
+        "detector": args.detector if args.detector == "one_day" else f"{args.detector}:" + f"scan(spans={args.spans},z={args.z},rel={args.relative_shift})",
         "recall3_level_ge10": round(float(big["within_3"].mean()), 3),
         "recall1_level_ge10": round(float(big["within_1"].mean()), 3),
         "recall3_all": round(float(drift["within_3"].mean()), 3),
@@ -151,7 +159,7 @@ def main(argv=None) -> None:
         "false_alarms_per_series_month_before_breaks": round(per_month([k for k, _ in CASES]), 3),
     }
     if args.pjm.is_file():
-        rate, days = pjm_false_alarms(args.pjm, args.detector)
+        rate, days = pjm_false_alarms(args.pjm, args.detector, **scan)
         figures.update(pjm_false_alarms_per_series_month=round(rate, 3), pjm_alarm_days=days)
     print(" ".join(f"{k}={v}" for k, v in figures.items()))
 

@@ -55,7 +55,8 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
                                  ref_end, levels)
     lookback = max(settings.serving_lookback_periods, model.spec.lookback_steps)  # what the features read
     lookback_start = settings.steps_before(day, lookback)
-    current = day_ahead_inputs(model, cleaned_history(warehouse, settings, lookback_start, end), day, end, levels)
+    history = cleaned_history(warehouse, settings, lookback_start, end)
+    current = day_ahead_inputs(model, history, day, end, levels)
     issued = issued_forecasts(warehouse, settings.first_step_at_or_after(day))  # the origin of this period's forecasts
     if not issued.empty:  # judge the forecasts that were actually issued, with their intervals
         issued_columns = [c for c in issued.columns if c not in ("series_id", "timestamp")]
@@ -64,16 +65,18 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
     if current.empty:
         raise dg.Failure(f"drift_report: no actuals with model inputs on {day.date()}")
     features = [name for name in model.spec.feature_names if name != "step"]
-    result = evaluate_drift(reference, current, feature_columns=features)
+    thresholds = DriftThresholds()
+    recent = history[history["timestamp"] >= day - (max(thresholds.scan_spans) - 1) * (end - day)]
+    result = evaluate_drift(reference, current, feature_columns=features, thresholds=thresholds, recent=recent)
 
     # The same number as the Evidently panel and forecast_accuracy's day_ahead_smape: trainer.metrics.smape of the
     # forecasts issued at the period's origin.
     smape = float(result.summary["smape"]) if result.summary["smape"] is not None else float("nan")
     baseline = float((champion.metrics.get("test") or {}).get("smape", float("nan")))
     error_decay = bool(smape > settings.error_alarm_ratio * baseline) if baseline == baseline else False
-    alarms = alarm_rows(day, result.per_series, DriftThresholds().series_z, panel_smape=smape, baseline_smape=baseline,
+    alarms = alarm_rows(day, result.per_series, thresholds.series_z, panel_smape=smape, baseline_smape=baseline,
                         error_ratio=settings.error_alarm_ratio, by_series_smape=series_smape(current),
-                        champion=champion.version)
+                        champion=champion.version, scan_z=thresholds.scan_z)
     alarm = len(alarms) > 0
     warehouse.write(ALARMS_TABLE, alarms, replace_where={"day": day.to_pydatetime()})
     alarm_log = monitoring_workspace.record_alarms(day, alarms)

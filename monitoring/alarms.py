@@ -1,7 +1,7 @@
 """The alarm log: one row per series and signal that a monitoring run flagged, so every alarm names what fired.
 
-Signals: "label drift" (the series' level left its own seasonal reference: target_drift_score in the reference's
-day-to-day standard deviations), "concept drift" (its residuals shifted the same way: residual_drift_score) and
+Signals: "label drift" (the series' level left its own seasonal reference for the last days: level_shift_score of
+the persistent level-shift scan, in standard deviations of the reference's shifts over the same span), "concept drift" (its residuals shifted the same way: residual_drift_score) and
 "error" (realised sMAPE of the issued forecasts above error_alarm_ratio x the champion's test sMAPE: the row names
 each series over that bar, or "*" for the panel when only the panel mean is).
 """
@@ -23,13 +23,16 @@ def series_smape(current: pd.DataFrame) -> pd.Series:
 
 
 def alarm_rows(day, per_series: pd.DataFrame, series_z: float, *, panel_smape: float, baseline_smape: float,
-               error_ratio: float, by_series_smape: pd.Series, champion: str) -> pd.DataFrame:
+               error_ratio: float, by_series_smape: pd.Series, champion: str, scan_z: float = float("nan")) -> pd.DataFrame:
     """The day's alarms (columns ALARM_COLUMNS): drift rows from the per-series table, error rows from sMAPE."""
     rows = []
-    for flag, score, signal in (("target_drifted", "target_drift_score", LABEL_DRIFT),
-                                ("residual_drifted", "residual_drift_score", CONCEPT_DRIFT)):
+    # Label drift is the persistent level-shift scan where it ran (level_shifted), else the one-day test.
+    label = ("level_shifted", "level_shift_score", scan_z) if "level_shifted" in per_series else (
+        "target_drifted", "target_drift_score", series_z)
+    for flag, score, threshold, signal in ((*label, LABEL_DRIFT),
+                                           ("residual_drifted", "residual_drift_score", series_z, CONCEPT_DRIFT)):
         for _, r in per_series[per_series[flag].astype(bool)].iterrows():
-            rows.append((r["series_id"], signal, float(r[score]), series_z))
+            rows.append((r["series_id"], signal, float(r[score]), threshold))
     if np.isfinite(baseline_smape) and baseline_smape > 0 and panel_smape > error_ratio * baseline_smape:
         bar = error_ratio * baseline_smape
         over = by_series_smape[by_series_smape > bar]
