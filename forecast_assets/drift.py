@@ -77,7 +77,7 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
     alarms = alarm_rows(day, result.per_series, thresholds.series_z, panel_smape=smape, baseline_smape=baseline,
                         error_ratio=settings.error_alarm_ratio, by_series_smape=series_smape(current),
                         champion=champion.version, scan_z=thresholds.scan_z)
-    alarm = len(alarms) > 0
+    alarm = bool(alarms["alarm"].any())
     warehouse.write(ALARMS_TABLE, alarms, replace_where={"day": day.to_pydatetime()})
     alarm_log = monitoring_workspace.record_alarms(day, alarms)
     key = f"monitoring/{day.date()}/drift_report"

@@ -61,3 +61,11 @@ def test_recovery_counts_days_until_the_drifted_series_error_is_back_within_20_p
     assert recovery_days(accuracy, events) == "3"
     assert recovery_days(accuracy.assign(smape=accuracy["smape"].where(accuracy["day"] < DAY, 9.0)), events) == "na"
     assert recovery_days(accuracy, events.iloc[:0]) == "na"
+
+
+def test_a_drifted_series_raises_the_alarm_only_while_its_error_is_out_of_the_normal_range():
+    drifted = per_series(label=("s1",))
+    hurting = rows(drifted, by_series=pd.Series({"s1": 9.0, "s2": 2.0, "s3": 2.0}))
+    assert hurting["alarm"].tolist() == [True]
+    recovered = rows(drifted, by_series=pd.Series({"s1": 2.5, "s2": 2.0, "s3": 2.0}))  # bar: 1.5 x 2.0 = 3.0
+    assert recovered[["series_id", "signal", "alarm"]].values.tolist() == [["s1", LABEL_DRIFT, False]]
