@@ -38,3 +38,18 @@ def seasonal_naive(insample, horizon: int, season_length: int) -> np.ndarray:
     m = min(season_length, len(x))
     last = x[-m:]
     return np.array([last[h % m] for h in range(horizon)])
+
+
+def msis(actual, lower, upper, insample, season_length: int, alpha: float = 0.05) -> float:
+    """Mean scaled interval score (M4): mean of (U - L) + 2/alpha * (L - y if y < L) + 2/alpha * (y - U if y > U),
+    divided by the in-sample seasonal naive MAE at lag m (the MASE scale); alpha = 0.05 for the 95% interval."""
+    y, lo, hi = (np.asarray(v, dtype=float) for v in (actual, lower, upper))
+    penalty = (2.0 / alpha) * (np.maximum(lo - y, 0.0) + np.maximum(y - hi, 0.0))
+    scale = mase_scale(insample, season_length)
+    return float(np.mean(hi - lo + penalty) / scale) if scale > 0 else float("nan")
+
+
+def coverage(actual, lower, upper) -> float:
+    """Share of actuals inside [lower, upper] (M4's "coverage" of a prediction interval)."""
+    y, lo, hi = (np.asarray(v, dtype=float) for v in (actual, lower, upper))
+    return float(np.mean((y >= lo) & (y <= hi)))
