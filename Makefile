@@ -20,7 +20,7 @@ SOURCE ?=
 DAYS ?=
 DAGSTER_PORT ?= 3000
 EVIDENTLY_PORT ?= 8000
-DEMO_ARGS := $(if $(SOURCE),--source "$(SOURCE)") $(if $(DAYS),--live-days $(DAYS))
+DEMO_ARGS := $(if $(SOURCE),--source "$(SOURCE)") $(if $(DAYS),--live-partitions $(DAYS))
 
 .PHONY: help setup demo test ui clean bench
 

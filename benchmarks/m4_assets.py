@@ -84,16 +84,16 @@ def forecast_with_assets(m4: M4Set, workdir: Path) -> PipelineForecasts:
                                   m4_start=start.strftime("%Y-%m-%d %H:%M"))  # fmt: skip
         first, last = source.time_range()
         end = pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
-        window_days = int((end - pd.Timestamp(first).normalize()).days)
+        window_periods = len(pd.date_range(first, last, freq=m4.rule.freq))  # every step of the longest series
         settings = ForecastSettings(freq=m4.rule.freq, horizon=m4.rule.horizon, season_length=m4.rule.season_length,
-                                    dataset_window_days=window_days)  # fmt: skip
+                                    dataset_window_periods=window_periods)  # fmt: skip
         resources = {**build_resources(), "source": source, "settings": settings}
         instance = dg.DagsterInstance.ephemeral(tempdir=str(Path(workdir) / "dagster"))
         range_tags = {RANGE_START_TAG: pd.Timestamp(first).strftime("%Y-%m-%d"),
                       RANGE_END_TAG: (end - pd.Timedelta(days=1)).strftime("%Y-%m-%d")}  # fmt: skip
         ingest_seconds = _materialize([raw_series], instance, resources, tags=range_tags)
         dataset_config = {"ops": {"training_dataset": {"config": {"end_date": end.strftime("%Y-%m-%d"),
-                                                                  "window_days": window_days}}}}  # fmt: skip
+                                                                  "window_periods": window_periods}}}}  # fmt: skip
         dataset_seconds = _materialize([training_dataset], instance, resources, run_config=dataset_config)
         train_seconds = _materialize([candidate_model], instance, resources)
 

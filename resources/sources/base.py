@@ -27,3 +27,12 @@ class SeriesSource(dg.ConfigurableResource, ABC):
     def ground_truth_events(self) -> pd.DataFrame:
         """Injected events (series_id, kind, start, params) where the source knows them; none for real data."""
         return pd.DataFrame(columns=["series_id", "kind", "start", "params"])
+
+    def observed_freq(self) -> str | None:
+        """The pandas frequency of the source's data (inferred from its longest series), or None when irregular."""
+        from resources.frequency import infer_freq
+
+        first, last = self.time_range()
+        if pd.isna(first):
+            return None
+        return infer_freq(self.fetch(pd.Timestamp(first), pd.Timestamp(last) + pd.Timedelta(seconds=1)))
