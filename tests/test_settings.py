@@ -7,7 +7,7 @@ import pytest
 
 from forecast_assets import quality
 from forecast_assets.inference import seasonal_naive_forecasts
-from forecast_assets.partitions import build_partitions, partitions_spanning, partitions_start
+from forecast_assets.partitions import build_partitions, partitions_end, partitions_spanning, partitions_start
 from resources.frequency import cadence_start, grid_ordinals, infer_freq
 from resources.settings import ForecastSettings, settings_from_env
 
@@ -126,3 +126,16 @@ def test_the_fallback_forecasts_a_series_shorter_than_a_season_from_its_last_val
     forecasts = seasonal_naive_forecasts(history, pd.Timestamp("2024-05-26"), settings)
     assert len(forecasts) == 13 and (forecasts["forecast"] == 19.0).all()
     assert forecasts["timestamp"].iloc[0] == pd.Timestamp("2024-05-26") and (forecasts["lo_95"] < 19).all()
+
+
+def test_partitions_run_on_to_today_unless_told_to_end_with_the_data(monkeypatch):
+    last = pd.Timestamp("2019-07-01")
+    monkeypatch.delenv("FORECAST_PARTITIONS_END", raising=False)
+    assert partitions_end("yearly", last) is None  # a source that keeps delivering needs tomorrow's partition
+    monkeypatch.setenv("FORECAST_PARTITIONS_END", "data")
+    assert partitions_end("yearly", last) == pd.Timestamp("2020-01-01")
+    assert partitions_end("weekly", pd.Timestamp("2024-01-03 05:00")) == pd.Timestamp("2024-01-08")
+    keys = build_partitions("monthly", pd.Timestamp("2019-01-01"), partitions_end("monthly", last)).get_partition_keys()
+    assert (keys[0], keys[-1], len(keys)) == ("2019-01-01", "2019-07-01", 7)  # every partition holds data
+    monkeypatch.setenv("FORECAST_PARTITIONS_END", "2019-04-01")
+    assert partitions_end("monthly", last) == pd.Timestamp("2019-04-01")
