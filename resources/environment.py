@@ -61,11 +61,10 @@ def build_source():
 
 
 def _local_resources() -> dict:
-    from dagster_duckdb_pandas import DuckDBPandasIOManager
-
     from resources.alerts_local import LocalAlerter
     from resources.artifacts import LocalArtifactStore
     from resources.datasets import DatasetCatalog
+    from resources.duckdb_io import AtomicDuckDBPandasIOManager
     from resources.experiments_local import LocalExperimentTracker
     from resources.monitoring_local import LocalEvidentlyWorkspace
     from resources.registry_local import LocalModelRegistry
@@ -79,7 +78,7 @@ def _local_resources() -> dict:
     database = str(home / "warehouse.duckdb")
     warehouse = DuckDBWarehouse(database=database)
     return {
-        "io_manager": DuckDBPandasIOManager(database=database, schema="forecast"),
+        "io_manager": AtomicDuckDBPandasIOManager(database=database, schema="forecast"),
         "warehouse": warehouse,
         "artifacts": LocalArtifactStore(root=str(home / "artifacts")),
         "dataset_catalog": DatasetCatalog(warehouse=warehouse),

@@ -15,6 +15,17 @@ from resources.training import TrainingBackend, TrainingJobSpec, TrainingResult
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+# What the trainer may see of this process's environment: no secrets (ALERT_WEBHOOK_URL, cloud credentials, ...).
+TRAINER_ENV_NAMES = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "SYSTEMROOT",
+                     "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "VIRTUAL_ENV")
+TRAINER_ENV_PREFIXES = ("PYTHON", "AIP_", "OMP_")
+
+
+def trainer_environment(parent: dict) -> dict:
+    """The whitelisted part of parent that the trainer needs to start and find its inputs."""
+    return {name: value for name, value in parent.items()
+            if name in TRAINER_ENV_NAMES or name.startswith(TRAINER_ENV_PREFIXES)}
+
 
 class LocalProcessBackend(TrainingBackend):
     """Runs `python -m trainer.task ARGS` from the project root; its Pipes report becomes the asset's materialization.
@@ -45,7 +56,7 @@ class LocalProcessBackend(TrainingBackend):
             process = subprocess.Popen(
                 command,
                 cwd=self.working_dir or str(PROJECT_ROOT),
-                env={**os.environ, **spec.env, **session.get_bootstrap_env_vars()},
+                env={**trainer_environment(dict(os.environ)), **spec.env, **session.get_bootstrap_env_vars()},
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace", bufsize=1,
             )
             forwarders = [

@@ -152,4 +152,10 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.meta_path.insert(0, SkipScikitLearn())
-    sys.exit(main())
+    code = main()
+    if code == EXIT_BAD_INPUT:
+        # Leave without interpreter teardown: pyarrow's and XGBoost's threads could abort it (exit 134) otherwise.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
