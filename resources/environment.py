@@ -50,13 +50,13 @@ def build_executor() -> dg.ExecutorDefinition:
 
 
 def build_source():
-    """The series source: the file or URL in FORECAST_SOURCE, else the synthetic scenario (at FORECAST_FREQ)."""
+    """The series source: the file or URL in FORECAST_SOURCE (FORECAST_TIMESTAMP_FORMAT for its dates), else the synthetic scenario (at FORECAST_FREQ)."""
     from resources.sources.file import FileSeriesSource
     from resources.sources.synthetic import SyntheticSeriesSource
 
     path = os.getenv("FORECAST_SOURCE", "").strip()
     if path:
-        return FileSeriesSource(path=path)
+        return FileSeriesSource(path=path, timestamp_format=os.getenv("FORECAST_TIMESTAMP_FORMAT", "").strip() or None)
     return SyntheticSeriesSource(freq=os.getenv("FORECAST_FREQ", "").strip() or "h")
 
 

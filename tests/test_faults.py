@@ -10,8 +10,12 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from benchmarks.kill_writes import run_kills
+from resources.environment import build_source
+from resources.sources.base import SourceError
+from resources.sources.file import FileSeriesSource
 from resources.training_local import trainer_environment
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -52,3 +56,41 @@ def test_the_trainer_gets_no_secret_of_the_parent_environment():
               "DAGSTER_PG_PASSWORD": "pw"}
     assert trainer_environment(parent) == {"PATH": "/usr/bin", "HOME": "/root", "PYTHONPATH": "/p",
                                            "AIP_MODEL_DIR": "gs://b/m"}
+
+
+def write_csv(path: Path, stamps: list[str]) -> Path:
+    pd.DataFrame({"series_id": "a", "timestamp": stamps, "value": range(len(stamps))}).to_csv(path, index=False)
+    return path
+
+
+def read_error(path: Path) -> str:
+    """The SourceError message of reading path with the file source."""
+    with pytest.raises(SourceError) as error:
+        FileSeriesSource(path=str(path)).read_all()
+    return str(error.value)
+
+
+def test_dates_that_read_both_day_first_and_month_first_stop_and_ask_for_a_format(tmp_path):
+    path = write_csv(tmp_path / "ambiguous.csv", ["01/02/2024 00:00", "02/01/2024 00:00", "12/12/2024 00:00"])
+    message = read_error(path)
+    assert str(path) in message and "'timestamp'" in message and "--timestamp-format" in message
+
+
+def test_a_given_timestamp_format_reads_the_whole_column_with_it(tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "ambiguous.csv", ["01/02/2024 00:00", "02/02/2024 00:00"])
+    monkeypatch.setenv("FORECAST_SOURCE", str(path))
+    monkeypatch.setenv("FORECAST_TIMESTAMP_FORMAT", "%d/%m/%Y %H:%M")  # what --timestamp-format / make demo set
+    table = build_source().read_all()
+    assert list(table["timestamp"]) == [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-02-02")]
+
+
+def test_the_one_day_month_order_that_fits_every_row_is_used_for_all_rows(tmp_path):
+    path = write_csv(tmp_path / "day_first.csv", ["01/02/2024 00:00", "13/02/2024 00:00"])
+    table = FileSeriesSource(path=str(path)).read_all()
+    assert list(table["timestamp"]) == [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-02-13")]
+
+
+def test_a_column_mixing_naive_and_offset_timestamps_is_a_named_error(tmp_path):
+    path = write_csv(tmp_path / "mixed.csv", ["2024-01-01 00:00", "2024-01-01 01:00", "2024-01-01 02:00+01:00"])
+    message = read_error(path)
+    assert str(path) in message and "'timestamp'" in message and "'2024-01-01 02:00+01:00' at row 3 (line 4)" in message
