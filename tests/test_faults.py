@@ -4,15 +4,20 @@ Each case prints its figures (`FAULTS name=value ...`, shown with `pytest -s`) s
 counts with FAULT_KILLS / FAULT_TRAINER_REPEATS; benchmarks/kill_writes.py runs the kill trial at a larger size.
 """
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pytest
 
 from benchmarks.kill_writes import run_kills
+from forecast_assets.champion import candidate_to_judge
+from resources.registry import CHALLENGER
+from resources.registry_local import LocalModelRegistry
 from resources.environment import build_source
 from resources.sources.base import SourceError
 from resources.sources.file import FileSeriesSource
@@ -94,3 +99,44 @@ def test_a_column_mixing_naive_and_offset_timestamps_is_a_named_error(tmp_path):
     path = write_csv(tmp_path / "mixed.csv", ["2024-01-01 00:00", "2024-01-01 01:00", "2024-01-01 02:00+01:00"])
     message = read_error(path)
     assert str(path) in message and "'timestamp'" in message and "'2024-01-01 02:00+01:00' at row 3 (line 4)" in message
+
+
+def test_a_registry_index_of_the_wrong_shape_names_the_file_and_the_key(tmp_path):
+    registry = LocalModelRegistry(root=str(tmp_path / "registry"))
+    index = tmp_path / "registry" / "index.json"
+    index.parent.mkdir()
+    for shape, key in (([], "top level"), ({"versions": {}, "aliases": {}}, "'versions'"),
+                       ({"versions": [], "aliases": []}, "'aliases'"),
+                       ({"versions": [{"version": "v1"}], "aliases": {}}, "versions[0]")):
+        index.write_text(json.dumps(shape))
+        with pytest.raises(ValueError) as error:
+            registry.versions()
+        assert str(index) in str(error.value) and key in str(error.value), str(error.value)
+
+
+def test_champion_model_judges_the_version_its_own_run_registered_not_the_challenger_alias(tmp_path):
+    registry = LocalModelRegistry(root=str(tmp_path / "registry"))
+    model = tmp_path / "model"
+    model.mkdir()
+    for name in ("model.ubj", "feature_spec.json", "metrics.json"):
+        (model / name).write_text("{}")
+
+    def register(dataset_version: str) -> str:
+        return registry.register(str(model), dataset_version=dataset_version, code_version="c", trainer_image="i",
+                                 params={}, metrics={}).version
+
+    @dg.asset(name="candidate_model")
+    def candidate_stand_in() -> dg.MaterializeResult:
+        """Registers this run's model; meanwhile another run's candidate takes the challenger alias."""
+        own = register("ds-own")
+        registry.set_alias(CHALLENGER, register("ds-other"))
+        return dg.MaterializeResult(metadata={"model_version": own})
+
+    @dg.asset(deps=[candidate_stand_in])
+    def judged(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        """What champion_model would judge in this run."""
+        return dg.MaterializeResult(metadata={"judged": candidate_to_judge(context, registry).version})
+
+    result = dg.materialize([candidate_stand_in, judged])
+    judged_version = result.asset_materializations_for_node("judged")[0].metadata["judged"].value
+    assert (judged_version, registry.alias(CHALLENGER).version) == ("v1", "v2")
