@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -140,3 +141,20 @@ def test_champion_model_judges_the_version_its_own_run_registered_not_the_challe
     result = dg.materialize([candidate_stand_in, judged])
     judged_version = result.asset_materializations_for_node("judged")[0].metadata["judged"].value
     assert (judged_version, registry.alias(CHALLENGER).version) == ("v1", "v2")
+
+
+def test_a_series_too_short_to_train_on_is_left_out_with_a_named_warning_and_the_rest_trains(tmp_path):
+    hours = pd.date_range("2024-01-01", periods=24 * 21, freq="h")
+    step = np.arange(len(hours))
+    long = [pd.DataFrame({"series_id": f"s{k}", "timestamp": hours,
+                          "value": 100.0 * (k + 1) * (1.2 + np.sin(2 * np.pi * step / 24))}) for k in range(3)]
+    new = pd.DataFrame({"series_id": "added_yesterday", "timestamp": hours[-30:], "value": 5.0})
+    data = tmp_path / "panel.parquet"
+    pd.concat([*long, new], ignore_index=True).to_parquet(data)
+    done = subprocess.run([sys.executable, "-m", "trainer.task", "--dataset-uri", str(data), "--model-dir",
+                           str(tmp_path / "model"), "--max-train-rows", "5000", "--n-estimators", "20"],
+                          cwd=PROJECT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "skipped_series: 1 series" in done.stderr and "added_yesterday" in done.stderr
+    metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
+    assert metrics["skipped_series"] == ["added_yesterday"] and metrics["n_series"] == 3
