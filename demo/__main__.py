@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+from datetime import datetime, timezone
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -34,9 +35,23 @@ def main(argv=None) -> int:
         os.environ["FORECAST_SOURCE"] = args.source  # read by resources.environment when definitions load
     if args.timestamp_format:
         os.environ["FORECAST_TIMESTAMP_FORMAT"] = args.timestamp_format
+    from demo.interrupts import DemoInterrupted, cancel_unfinished_runs, run_status, stop_on_signals
     from demo.lifecycle import run_lifecycle
 
-    summary = run_lifecycle(history_periods=args.history_periods, live_partitions=args.live_partitions)
+    started = datetime.now(timezone.utc)
+    with stop_on_signals():
+        try:
+            summary = run_lifecycle(history_periods=args.history_periods, live_partitions=args.live_partitions)
+        except DemoInterrupted as stop:
+            status = "not kept (no DAGSTER_HOME)"
+            if os.getenv("DAGSTER_HOME"):
+                import dagster as dg
+
+                instance = dg.DagsterInstance.get()
+                canceled = cancel_unfinished_runs(instance, started)
+                status = run_status(instance, stop.run_id) + (f"; canceled {len(canceled)} unfinished" if canceled else "")
+            print(f"[demo] {stop}: stopped; interrupted run {stop.run_id or '-'}: {status}", file=sys.stderr, flush=True)
+            return stop.exit_code
     print(" ".join(f"{key}={value}" for key, value in summary.items()))
     return 0
 

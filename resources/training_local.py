@@ -37,7 +37,7 @@ class LocalProcessBackend(TrainingBackend):
     python_executable: str = ""  # empty: the interpreter running Dagster
     working_dir: str = ""  # empty: the project root, so `trainer` is importable
     log_tail_lines: int = 20
-    termination_timeout_seconds: float = 20.0
+    termination_timeout_seconds: float = 5.0
 
     def command(self, spec: TrainingJobSpec) -> list[str]:
         """The command line this backend runs for spec (the trainer image's entry point, with the same args)."""
@@ -83,12 +83,15 @@ class LocalProcessBackend(TrainingBackend):
         )
 
     def _wait(self, context: dg.AssetExecutionContext, process: subprocess.Popen) -> int:
-        """Wait for the trainer; if the run is interrupted, pass SIGINT on so it can stop cleanly, then kill it."""
+        """Wait for the trainer; if the run is interrupted, stop it with SIGTERM (it keeps nothing half-done), then kill it.
+
+        Not SIGINT: Python only handles that between XGBoost's rounds, which can take seconds on a large panel.
+        """
         try:
             return process.wait()
         except BaseException:
-            context.log.info("training interrupted: sending SIGINT to the trainer")
-            process.send_signal(signal.SIGINT)
+            context.log.info("training interrupted: sending SIGTERM to the trainer")
+            process.send_signal(signal.SIGTERM)
             try:
                 process.wait(timeout=self.termination_timeout_seconds)
             except subprocess.TimeoutExpired:

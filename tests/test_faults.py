@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.interrupt_demo import run_interrupts
 from benchmarks.kill_writes import run_kills
 from forecast_assets.champion import candidate_to_judge
 from resources.registry import CHALLENGER
@@ -158,3 +159,13 @@ def test_a_series_too_short_to_train_on_is_left_out_with_a_named_warning_and_the
     assert "skipped_series: 1 series" in done.stderr and "added_yesterday" in done.stderr
     metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
     assert metrics["skipped_series"] == ["added_yesterday"] and metrics["n_series"] == 3
+
+
+def test_ctrl_c_or_sigterm_stops_the_demo_leaves_no_run_started_and_exits_non_zero(tmp_path):
+    tries = run_interrupts(tmp_path, interrupts=int(os.environ.get("FAULT_INTERRUPTS", "2")), latest=12.0, seed=3)
+    for one in tries:
+        report("interrupt_demo", **one)
+    for one in tries:
+        assert not one["finished_before"], one  # the signal reached a running demo
+        assert one["exit_code"] in (130, 143), one
+        assert not {"STARTED", "NOT_STARTED", "STARTING"} & set(one["run_statuses"]), one
