@@ -18,9 +18,11 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 SOURCE ?=
 DAYS ?=
+TIMESTAMP_FORMAT ?=
 DAGSTER_PORT ?= 3000
 EVIDENTLY_PORT ?= 8000
-DEMO_ARGS := $(if $(SOURCE),--source "$(SOURCE)") $(if $(DAYS),--live-partitions $(DAYS))
+DEMO_ARGS := $(if $(SOURCE),--source "$(SOURCE)") $(if $(DAYS),--live-partitions $(DAYS)) \
+	$(if $(TIMESTAMP_FORMAT),--timestamp-format "$(TIMESTAMP_FORMAT)")
 
 .PHONY: help setup demo test ui clean bench
 

@@ -50,22 +50,21 @@ def build_executor() -> dg.ExecutorDefinition:
 
 
 def build_source():
-    """The series source: the file or URL in FORECAST_SOURCE, else the synthetic scenario (at FORECAST_FREQ)."""
+    """The series source: the file or URL in FORECAST_SOURCE (FORECAST_TIMESTAMP_FORMAT for its dates), else the synthetic scenario (at FORECAST_FREQ)."""
     from resources.sources.file import FileSeriesSource
     from resources.sources.synthetic import SyntheticSeriesSource
 
     path = os.getenv("FORECAST_SOURCE", "").strip()
     if path:
-        return FileSeriesSource(path=path)
+        return FileSeriesSource(path=path, timestamp_format=os.getenv("FORECAST_TIMESTAMP_FORMAT", "").strip() or None)
     return SyntheticSeriesSource(freq=os.getenv("FORECAST_FREQ", "").strip() or "h")
 
 
 def _local_resources() -> dict:
-    from dagster_duckdb_pandas import DuckDBPandasIOManager
-
     from resources.alerts_local import LocalAlerter
     from resources.artifacts import LocalArtifactStore
     from resources.datasets import DatasetCatalog
+    from resources.duckdb_io import AtomicDuckDBPandasIOManager
     from resources.experiments_local import LocalExperimentTracker
     from resources.monitoring_local import LocalEvidentlyWorkspace
     from resources.registry_local import LocalModelRegistry
@@ -79,7 +78,7 @@ def _local_resources() -> dict:
     database = str(home / "warehouse.duckdb")
     warehouse = DuckDBWarehouse(database=database)
     return {
-        "io_manager": DuckDBPandasIOManager(database=database, schema="forecast"),
+        "io_manager": AtomicDuckDBPandasIOManager(database=database, schema="forecast"),
         "warehouse": warehouse,
         "artifacts": LocalArtifactStore(root=str(home / "artifacts")),
         "dataset_catalog": DatasetCatalog(warehouse=warehouse),

@@ -5,7 +5,8 @@ from contextlib import contextmanager
 
 import dagster as dg
 import pandas as pd
-from dagster_duckdb import DuckDBResource
+
+from resources.duckdb_io import duckdb_connection
 
 
 class Warehouse(dg.ConfigurableResource, ABC):
@@ -34,8 +35,8 @@ class DuckDBWarehouse(Warehouse):
 
     @contextmanager
     def _connection(self):
-        # DuckDBResource retries while another process holds the file lock.
-        with DuckDBResource(database=self.database).get_connection() as conn:
+        # Held for this one read or write only, so sensors, the UI and other runs are never locked out for long.
+        with duckdb_connection(self.database) as conn:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema_name}")
             yield conn
 
