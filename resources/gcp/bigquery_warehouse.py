@@ -132,6 +132,20 @@ class BigQueryWarehouse(Warehouse):
         # With its size known the client sends small files in one multipart request, large ones resumably.
         self.client().load_table_from_file(data, table_id, size=data.getbuffer().nbytes, job_config=config).result()
 
+    def max_value(self, table: str, column: str):
+        from google.api_core.exceptions import NotFound
+
+        # One aggregate: BigQuery scans only the column (a sensor tick must not pull the table into pandas).
+        sql = f"SELECT MAX(`{identifier(column, 'column')}`) AS max_value FROM `{self.table_id(table)}`"
+        try:
+            (row,) = list(self.client().query_and_wait(sql))
+        except NotFound:
+            return None
+        value = row[0]
+        if isinstance(value, datetime):  # naive UTC, as read() returns timestamps
+            value = pd.Timestamp(value).tz_convert("UTC").tz_localize(None) if value.tzinfo else pd.Timestamp(value)
+        return value
+
     def read(self, table, where=None, time_column=None, start=None, end=None) -> pd.DataFrame:
         from google.api_core.exceptions import NotFound
         from google.cloud import bigquery

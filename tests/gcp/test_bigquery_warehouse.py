@@ -116,3 +116,14 @@ def test_partition_replace_deletes_exactly_one_observation_day(fake_google, bigq
     warehouse.client().query_and_wait(sql, job_config=bigquery_sdk.QueryJobConfig(query_parameters=params))
     assert bigquery.table(f"{PROJECT}.forecast.raw_series")["value"].tolist() == [1.0, 4.0]
     assert [p.to_api_repr()["parameterType"]["type"] for p in params] == ["TIMESTAMP", "TIMESTAMP"]
+
+
+def test_max_value_is_one_aggregate_query_not_a_read_of_the_table(warehouse, fake_google):
+    warehouse.write("drift_summary", pd.concat([_rows("2024-03-01", 0.4), _rows("2024-03-05", 0.1)]))
+
+    latest = warehouse.max_value("drift_summary", "computed_at")
+
+    (query,) = fake_google.calls("POST", "/queries")
+    assert query.json["query"] == f"SELECT MAX(`computed_at`) AS max_value FROM `{TABLE}`"
+    assert latest == pd.Timestamp("2024-03-05 06:00")
+    assert warehouse.max_value("never_written", "computed_at") is None
