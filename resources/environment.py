@@ -136,7 +136,7 @@ def _gcp_resources() -> dict:
                                         bucket=bucket, prefix=prefix),
         "monitoring_workspace": GcsEvidentlyWorkspace(
             path=f"gs://{os.environ['GCS_BUCKET']}/{prefix + '/' if prefix else ''}evidently"),
-        "alerter": CloudLoggingAlerter(),
+        "alerter": CloudLoggingAlerter(webhook_url=_webhook()),
     }
 
 
