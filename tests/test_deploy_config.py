@@ -173,7 +173,8 @@ def test_the_code_location_image_reports_the_commit_it_was_built_from_as_code_ve
 def test_the_code_location_service_gets_every_setting_of_gcp_env_example():
     deploy = next(s for s in load_workflow(DEPLOY / "cloudbuild" / "code-location.yaml")["steps"] if s["id"] == "deploy")
     command = " ".join(deploy["args"])
-    env_vars = re.search(r"--update-env-vars=(\S+)", command).group(1)
+    assert command.count("--update-env-vars=$$settings") == 2, "the run worker job and the service get the same settings"
+    env_vars = re.search(r"settings=(\S+)", command).group(1)
     plain = {pair.split("=", 1)[0] for pair in env_vars.split(",")}
     secrets = set(re.findall(r"([A-Z_]+)=\$\{_[A-Z_]+_SECRET\}:latest", command))
     assert secrets == {"DAGSTER_PG_PASSWORD", "ALERT_WEBHOOK_URL"}
