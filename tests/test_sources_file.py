@@ -124,14 +124,13 @@ def test_timestamps_with_utc_offsets_are_stored_naive_in_utc(tmp_path):
     assert table["timestamp"].tolist() == [pd.Timestamp("2024-01-01 00:00"), pd.Timestamp("2024-01-01 01:00")]
 
 
-def test_a_changed_file_is_read_again_and_an_unchanged_one_is_not(tmp_path):
+def test_a_local_file_is_read_afresh_on_every_fetch_so_a_revised_file_is_seen(tmp_path):
     path = tmp_path / "load.csv"
     path.write_text("series_id,timestamp,value\na,2024-01-01 00:00,1\n")
     source = FileSeriesSource(path=str(path))
-    first = source.read_all()
-    assert source.read_all() is first
+    assert len(source.fetch(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02"))) == 1
     path.write_text("series_id,timestamp,value\na,2024-01-01 00:00,1\na,2024-01-01 01:00,2\n")
-    assert len(FileSeriesSource(path=str(path)).read_all()) == 2
+    assert len(source.fetch(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02"))) == 2
 
 
 def test_the_real_pjm_file_keeps_every_row_and_the_duplicated_fall_back_hour():
@@ -190,8 +189,8 @@ def test_a_parquet_without_the_mapped_column_names_what_it_has(tmp_path):
 def test_paths_it_cannot_read_are_named_with_the_reason(tmp_path):
     with pytest.raises(SourceError, match=r"nowhere\.csv: file not found"):
         FileSeriesSource(path=str(tmp_path / "nowhere.csv")).read_all()
-    with pytest.raises(SourceError, match=r"gs://bucket/load\.csv: gs:// paths need FORECAST_ENV=gcp support"):
-        FileSeriesSource(path="gs://bucket/load.csv").read_all()
+    with pytest.raises(SourceError, match=r"ftp://host/load\.csv: unsupported scheme ftp://"):
+        FileSeriesSource(path="ftp://host/load.csv").read_all()
     (tmp_path / "load.txt").write_text("series_id,timestamp,value\n")
     with pytest.raises(SourceError, match=r"load\.txt: cannot tell the format from the name"):
         FileSeriesSource(path=str(tmp_path / "load.txt")).read_all()

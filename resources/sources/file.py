@@ -1,7 +1,7 @@
-"""A source that reads one file or URL: long CSV or Parquet with a column mapping, or an M4 wide CSV."""
+"""A source that reads files or a URL: long CSV or Parquet with a column mapping (windowed), or an M4 wide CSV."""
 
 import io
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Optional
 from urllib.parse import urlparse
 
@@ -9,46 +9,72 @@ import pandas as pd
 
 from resources.sources.base import SERIES_COLUMNS, SeriesSource, SourceError
 from resources.sources.cache import TableCache
+from resources.sources.file_scan import FileScan
 from resources.sources.long_format import ColumnMapping, RowLabels, check_columns, normalize_long
 from resources.sources.m4 import read_m4
 
 FORMATS = ("auto", "csv", "parquet", "m4")
 EXTENSIONS = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
-_TABLES = TableCache(kept=4)  # a few files per process; each is read once and sliced many times
+_TABLES = TableCache(kept=4)  # URLs and M4 files, which are read whole: once per process, sliced many times
 
 
 class FileSeriesSource(SeriesSource):
-    """Observations from a local file or an http(s) URL, read once per process, validated and sorted; every row kept."""
+    """Observations from long CSV/Parquet files (a file, glob or folder; local or gs://) or an http(s) URL.
 
-    path: str  # local path or http(s):// URL
+    Local and gs:// files are read one window at a time through DuckDB (only the mapped columns, filtered on the
+    time column), so collecting a day costs what the day holds. URLs and M4 wide files are read whole, once per
+    process. Every row of the window is kept: duplicates, gaps and bad values are for the checks to see.
+    """
+
+    path: str  # a file, a glob (data/*.parquet), a folder of files, gs://bucket/..., or an http(s) URL
     format: str = "auto"  # auto (by extension: .csv, .csv.gz, .parquet, .pq), csv, parquet or m4
     series_id_column: str = "series_id"
     timestamp_column: str = "timestamp"
     value_column: str = "value"
-    timestamp_format: Optional[str] = None  # strftime format of the timestamps; None = inferred
+    timestamp_format: Optional[str] = None  # strftime format of text timestamps; None = inferred
     url_timeout_seconds: float = 10  # how long a URL may take to connect or to send its next bytes
     m4_frequency: str = "Hourly"  # format m4: the M4 set, which fixes the step of the synthetic calendar
     m4_start: str = "2000-01-01 00:00"  # format m4: the timestamp of every series' first value
 
     def fetch(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """Every row with start <= timestamp < end, duplicates and missing values included."""
-        table = self.read_all()
-        timestamps = table["timestamp"]
-        return table[(timestamps >= pd.Timestamp(start)) & (timestamps < pd.Timestamp(end))].reset_index(drop=True)
+        start, end = pd.Timestamp(start), pd.Timestamp(end)
+        if self._read_whole():
+            table = self.read_all()
+            timestamps = table["timestamp"]
+            return table[(timestamps >= start) & (timestamps < end)].reset_index(drop=True)
+        return self.scan().window(start, end)
 
     def time_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
-        """The earliest and latest timestamp in the file."""
-        timestamps = self.read_all()["timestamp"]
-        return timestamps.min(), timestamps.max()
+        """The earliest and latest timestamp in the files."""
+        if self._read_whole():
+            timestamps = self.read_all()["timestamp"]
+            return timestamps.min(), timestamps.max()
+        return self.scan().time_range()
 
     def read_all(self) -> pd.DataFrame:
-        """The whole file in the contract format; read once per process and reused (the caller must not modify it)."""
+        """Every row in the contract format (a URL or M4 file is read once per process: do not modify it)."""
+        if not self._read_whole():
+            return self.scan().all_rows()
         key = (self.model_dump_json(), _local_stamp(self.path))
         return _TABLES.get_or_build(key, self._read)
 
+    def scan(self) -> FileScan:
+        """The files behind path (a glob or folder expanded), with their format and the column mapping."""
+        files = list_files(_local_path(self.path), self.path)
+        formats = {self._format(file) for file in files} if self.format == "auto" else {self._format(self.path)}
+        if len(formats) > 1:
+            raise SourceError(f"{self.path}: the files mix formats ({', '.join(sorted(formats))}); "
+                              "narrow the glob or set format")  # fmt: skip
+        mapping = ColumnMapping(self.series_id_column, self.timestamp_column, self.value_column)
+        return FileScan(tuple(files), formats.pop(), mapping, self.timestamp_format, self.path)
+
+    def _read_whole(self) -> bool:
+        return _is_url(self.path) or self._format(self.path) == "m4"
+
     def _read(self) -> pd.DataFrame:
-        fmt = self._format()
+        fmt = self._format(self.path)
         if _is_url(self.path):
             data = download(self.path, self.url_timeout_seconds)
 
@@ -76,19 +102,47 @@ class FileSeriesSource(SeriesSource):
             labels = RowLabels(header_lines=1)
         return normalize_long(frame, mapping, self.timestamp_format, self.path, labels)[SERIES_COLUMNS]
 
-    def _format(self) -> str:
+    def _format(self, path: str) -> str:
+        """The format of path: as configured, else by its extension (a glob or folder: by the files it matches)."""
         if self.format not in FORMATS:
             raise SourceError(f"{self.path}: unknown format {self.format!r}; use one of {', '.join(FORMATS)}")
         if self.format != "auto":
             return self.format
-        name = _name_of(self.path)
+        name = _name_of(path)
         for extension, fmt in sorted(EXTENSIONS.items(), key=lambda item: -len(item[0])):
             if name.endswith(extension):
                 return fmt
+        if path == self.path and not _is_url(path) and _is_many(_local_path(path)):
+            return "parquet"  # a glob or folder: scan() decides by the files it finds
         raise SourceError(
             f"{self.path}: cannot tell the format from the name (known endings: {', '.join(EXTENSIONS)}); "
             "set format to csv, parquet or m4"
         )
+
+
+def list_files(path: str, name: str) -> list[str]:
+    """The data files behind a file, glob or folder (local or gs://), sorted; SourceError when there are none."""
+    import duckdb
+
+    from resources.sources.file_scan import gcs_filesystem
+
+    folder = not _has_glob(path) and (path.endswith("/") or (not path.startswith("gs://") and Path(path).is_dir()))
+    pattern = path.rstrip("/") + "/**" if folder else path
+    connection = duckdb.connect()
+    try:
+        if path.startswith("gs://"):
+            connection.register_filesystem(gcs_filesystem())
+        found = [row[0] for row in connection.execute("SELECT file FROM glob(?) ORDER BY file", [pattern]).fetchall()]
+    except (duckdb.Error, OSError) as error:
+        raise SourceError(f"{name}: cannot list the files ({str(error).splitlines()[0][:300]})") from None
+    finally:
+        connection.close()
+    if folder or _has_glob(path):
+        found = [file for file in found if any(_name_of(file).endswith(extension) for extension in EXTENSIONS)]
+    if not found:
+        what = "file not found" if not (folder or _has_glob(path)) else "no .csv or .parquet files match"
+        raise SourceError(f"{name}: {what}")
+    return found
 
 
 def download(url: str, timeout_seconds: float) -> bytes:
@@ -136,13 +190,20 @@ def _read_parquet(open_source, mapping: ColumnMapping, name: str) -> pd.DataFram
 
 def _is_url(path: str) -> bool:
     scheme = urlparse(path).scheme.lower()
-    if scheme == "gs":
-        raise SourceError(f"{path}: gs:// paths need FORECAST_ENV=gcp support, which the file source does not have yet")
     if scheme in ("http", "https"):
         return True
-    if len(scheme) > 1 and scheme != "file":  # one letter is a Windows drive
-        raise SourceError(f"{path}: unsupported scheme {scheme}://; use a local path or an http(s) URL")
+    if len(scheme) > 1 and scheme not in ("file", "gs"):  # one letter is a Windows drive
+        raise SourceError(f"{path}: unsupported scheme {scheme}://; use a local path, gs:// or an http(s) URL")
     return False
+
+
+def _has_glob(path: str) -> bool:
+    return any(character in path for character in "*?[")
+
+
+def _is_many(path: str) -> bool:
+    """A glob or a folder (gs:// folders end with a slash)."""
+    return _has_glob(path) or path.endswith("/") or (not path.startswith("gs://") and Path(path).is_dir())
 
 
 def _local_path(path: str) -> str:
@@ -152,7 +213,7 @@ def _local_path(path: str) -> str:
 
 def _name_of(path: str) -> str:
     """The lower-case file name, without a URL's query or fragment."""
-    return Path(urlparse(path).path if _is_url(path) else path).name.lower()
+    return PurePosixPath(urlparse(path).path if _is_url(path) else path).name.lower()
 
 
 def _local_stamp(path: str) -> Optional[tuple[int, int]]:
