@@ -100,8 +100,6 @@ def _gcp_resources() -> dict:
             + ", ".join(missing)
             + " (see deploy/gcp.env.example)"
         )
-    from dagster_gcp_pandas import BigQueryPandasIOManager
-
     from resources.gcp import (
         BigQueryWarehouse,
         CloudLoggingAlerter,
@@ -111,6 +109,7 @@ def _gcp_resources() -> dict:
         VertexExperimentTracker,
         VertexModelRegistry,
     )
+    from resources.gcp.bigquery_io_manager import BigQueryAssetIOManager  # imports dagster-gcp: only here
     from resources.gcp.vertex_datasets import VertexDatasetCatalog
     from resources.settings import settings_from_env
 
@@ -124,8 +123,8 @@ def _gcp_resources() -> dict:
     project, region, bucket, prefix = env("GCP_PROJECT"), env("GCP_REGION"), env("GCS_BUCKET"), optional("GCS_PREFIX")
     warehouse = BigQueryWarehouse(project=project, dataset=env("BIGQUERY_DATASET"), location=optional("BIGQUERY_LOCATION"))
     return {
-        "io_manager": BigQueryPandasIOManager(project=project, dataset=env("BIGQUERY_DATASET"),
-                                              location=optional("BIGQUERY_LOCATION") or None),
+        "io_manager": BigQueryAssetIOManager(project=project, dataset=env("BIGQUERY_DATASET"),
+                                             location=optional("BIGQUERY_LOCATION") or None),
         "warehouse": warehouse,
         "artifacts": GcsArtifactStore(bucket=bucket, prefix=prefix, project=project),
         "dataset_catalog": VertexDatasetCatalog(warehouse=warehouse, project=project, location=region),
@@ -139,7 +138,7 @@ def _gcp_resources() -> dict:
                                         bucket=bucket, prefix=prefix),
         "monitoring_workspace": GcsEvidentlyWorkspace(
             path=f"gs://{os.environ['GCS_BUCKET']}/{prefix + '/' if prefix else ''}evidently"),
-        "alerter": CloudLoggingAlerter(),
+        "alerter": CloudLoggingAlerter(webhook_url=_webhook()),
     }
 
 
