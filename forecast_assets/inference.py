@@ -40,9 +40,10 @@ def seasonal_naive_forecasts(history: pd.DataFrame, origin: pd.Timestamp, settin
 
 
 def recent_history(warehouse: Warehouse, period_start: pd.Timestamp, origin: pd.Timestamp,
-                   settings: ForecastSettings) -> pd.DataFrame:
-    """Cleaned history of the series active in [period_start, origin), each on a grid ending one step before origin."""
-    lookback_start = settings.steps_before(origin, settings.serving_lookback_periods)
+                   settings: ForecastSettings, lookback_steps: int = 0) -> pd.DataFrame:
+    """Cleaned history of the series active in [period_start, origin), each on a grid ending one step before origin,
+    reaching back at least the `lookback_steps` the model's features read (FeatureSpec.lookback_steps)."""
+    lookback_start = settings.steps_before(origin, max(settings.serving_lookback_periods, lookback_steps))
     raw = warehouse.read("raw_series", time_column="timestamp", start=lookback_start, end=origin)
     if raw.empty:
         return raw
@@ -79,12 +80,12 @@ def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSetting
     champion = registry.alias(CHAMPION)
     if champion is None:
         raise dg.Failure("batch_forecasts: there is no champion model yet; run the training job first")
-    history = recent_history(warehouse, period_start, origin, settings)
+    with tempfile.TemporaryDirectory() as local:
+        model = ForecastModel.load(registry.local_copy(champion.version, local))
+    history = recent_history(warehouse, period_start, origin, settings, model.spec.lookback_steps)
     if history.empty:
         raise dg.Failure(f"batch_forecasts: no series delivered observations in partition {context.partition_key} "
                          f"(before origin {origin}); collect that raw_series partition first")
-    with tempfile.TemporaryDirectory() as local:
-        model = ForecastModel.load(registry.local_copy(champion.version, local))
     forecasts = model.predict(history, levels=tuple(settings.interval_levels), on_short="skip")
     skipped = forecasts.attrs.get("skipped_series", [])
     forecasts["method"] = "model"

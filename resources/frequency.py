@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from trainer.features import FeatureSpec
+
 CADENCES = ("daily", "weekly", "monthly", "yearly")
 DERIVED_FIELDS = ("horizon", "season_length", "cadence", "dataset_window_periods", "serving_lookback_periods",
                   "drift_reference_periods")
@@ -77,7 +79,8 @@ def frequency_defaults(freq: str) -> FrequencyDefaults:
         horizon, season, cadence, window, reference = _CALENDAR[family]
         if family == "daily" and isinstance(pd.tseries.frequencies.to_offset(freq), pd.offsets.BusinessDay):
             season = 5  # business days: the week has five steps
-    lookback = max(15 * season, 4 * horizon, 32)  # hourly: 15 days, enough for the feature spec's weekly lags
+    # Serving reads what the default feature spec reads before an origin (hourly: 3 weeks for season168_3).
+    lookback = max(FeatureSpec.default(freq, horizon, season).lookback_steps, 4 * horizon, 32)
     return FrequencyDefaults(family, horizon, season, cadence, window, lookback, reference)
 
 
