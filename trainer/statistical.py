@@ -17,11 +17,12 @@ MIN_POINTS = 3  # fewer points than this get the naive forecast (last value)
 
 
 def fit_window(horizon: int, season_length: int) -> int:
-    """How many of a series' latest points the models fit on: ten seasons, five horizons, at least 60.
+    """How many of a series' latest points the models fit on: twelve seasons, five horizons, at least 60.
 
     Why: the fitting cost grows with the length (an hourly ETS fit on 960 points takes ~80 ms), while the level,
-    trend and seasonal indices that drive these forecasts come from the recent seasons."""
-    return max(10 * int(season_length), 5 * int(horizon), 60)
+    trend and seasonal indices that drive these forecasts come from the recent seasons. Twelve seasons keep the
+    seasonality test able to see lag m (it needs 10 * log10(n) >= m: 252 points at m = 24)."""
+    return max(12 * int(season_length), 5 * int(horizon), 60)
 
 
 def _model(member: str):
