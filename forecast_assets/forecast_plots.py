@@ -48,8 +48,13 @@ def _draw(ax, series_id: str, history: pd.DataFrame, forecast: pd.DataFrame, sta
     ax.plot(during["timestamp"], during["value"], color="black", linewidth=1.2, label="actual")
     ax.plot(forecast["timestamp"], forecast["forecast"], color="tab:blue", linewidth=1.2, label="forecast")
     ax.axvline(start, color="0.3", linestyle=":", linewidth=0.8)
-    ax.set_title(title, fontsize=9, loc="left")
+    ax.set_title(title, fontsize=8, loc="left")
     ax.tick_params(labelsize=7)
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(maxticks=6)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 
 
 def _figure_png(panels: list[tuple[str, str]], history: pd.DataFrame, forecasts: pd.DataFrame,
@@ -77,7 +82,7 @@ def _figure_png(panels: list[tuple[str, str]], history: pd.DataFrame, forecasts:
 
 def _title(row: pd.Series, label: str = "") -> str:
     parts = [f"{row['series_id']}{label}", f"sMAPE {row['smape']:.1f}%", f"MASE {row['mase']:.2f}"]
-    parts += [f"cov{c[9:]} {row[c]:.0%}" for c in row.index if c.startswith("coverage_") and pd.notna(row[c])]
+    parts += [f"in {c[9:]}%: {row[c]:.0%}" for c in row.index if c.startswith("coverage_") and pd.notna(row[c])]
     return "  ".join(parts)
 
 
