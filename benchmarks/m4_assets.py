@@ -80,7 +80,7 @@ def forecast_with_assets(m4: M4Set, workdir: Path) -> PipelineForecasts:
         from resources.sources.file import FileSeriesSource
         from trainer.model import ForecastModel
 
-        source = FileSeriesSource(path=str(m4.train_path), format="m4", m4_frequency=m4.frequency,
+        source = FileSeriesSource(path=str(m4.train_path), format="m4", m4_frequency=m4.calendar,
                                   m4_start=start.strftime("%Y-%m-%d %H:%M"))  # fmt: skip
         first, last = source.time_range()
         end = pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
@@ -103,15 +103,16 @@ def forecast_with_assets(m4: M4Set, workdir: Path) -> PipelineForecasts:
         history = load_dataset(artifacts, candidate.dataset_version)
         with tempfile.TemporaryDirectory() as local:
             model = ForecastModel.load(registry.local_copy(candidate.version, local))
-        forecasts = model.predict(history, levels=tuple(settings.interval_levels))
+        forecasts = model.predict(history, levels=tuple(sorted({*settings.interval_levels, 95})))  # 95: MSIS
         forecast_seconds = time.perf_counter() - started
 
     return PipelineForecasts(
-        forecasts=forecasts[["series_id", "timestamp", "step", "forecast"]],
+        forecasts=forecasts[["series_id", "timestamp", "step", "forecast", "lo_95", "hi_95"]],
         train_seconds=train_seconds,
         forecast_seconds=forecast_seconds,
         path="dagster-assets",
         details={"assets": ["raw_series", "training_dataset", "candidate_model"], "model_version": candidate.version,
+                 "model_family": model.family, "family_scores": model.family_info.get("relative_to_seasonal_naive"),
                  "dataset_version": candidate.dataset_version, "calendar_start": str(start),
                  "raw_partitions": f"{range_tags[RANGE_START_TAG]}..{range_tags[RANGE_END_TAG]}",
                  "ingest_seconds": ingest_seconds, "dataset_seconds": dataset_seconds,

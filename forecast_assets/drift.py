@@ -51,7 +51,8 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
     levels = tuple(settings.interval_levels)
     reference = day_ahead_inputs(model, dataset, settings.steps_before(ref_end, settings.drift_reference_periods),
                                  ref_end, levels)
-    lookback_start = settings.steps_before(day, settings.serving_lookback_periods)
+    lookback = max(settings.serving_lookback_periods, model.spec.lookback_steps)  # what the features read
+    lookback_start = settings.steps_before(day, lookback)
     current = day_ahead_inputs(model, cleaned_history(warehouse, settings, lookback_start, end), day, end, levels)
     issued = issued_forecasts(warehouse, settings.first_step_at_or_after(day))  # the origin of this period's forecasts
     if not issued.empty:  # judge the forecasts that were actually issued, with their intervals
@@ -63,8 +64,9 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
     features = [name for name in model.spec.feature_names if name != "step"]
     result = evaluate_drift(reference, current, feature_columns=features)
 
-    accuracy = warehouse.read("forecast_accuracy", where={"day": day.to_pydatetime()})
-    smape = float(accuracy["smape"].mean()) if not accuracy.empty else float("nan")
+    # The same number as the Evidently panel and forecast_accuracy's day_ahead_smape: trainer.metrics.smape of the
+    # forecasts issued at the period's origin.
+    smape = float(result.summary["smape"]) if result.summary["smape"] is not None else float("nan")
     baseline = float((champion.metrics.get("test") or {}).get("smape", float("nan")))
     error_decay = bool(smape > settings.error_alarm_ratio * baseline) if baseline == baseline else False
     alarm = bool(result.summary["series_drift"]) or error_decay
