@@ -147,11 +147,13 @@ def gcs_filesystem():
     """gcsfs on the ambient Google credentials, or on STORAGE_EMULATOR_HOST (anonymously) when that is set."""
     import os
 
-    import gcsfs
+    # The plain JSON-API filesystem: gcsfs' default class first probes the bucket type over gRPC, which neither the
+    # emulator nor reading exports needs.
+    from gcsfs.core import GCSFileSystem
 
     if os.getenv("STORAGE_EMULATOR_HOST"):
-        return gcsfs.GCSFileSystem(token="anon", endpoint_url=os.environ["STORAGE_EMULATOR_HOST"])
-    return gcsfs.GCSFileSystem()
+        return GCSFileSystem(token="anon", endpoint_url=os.environ["STORAGE_EMULATOR_HOST"])
+    return GCSFileSystem()
 
 
 def _labels(frame: pd.DataFrame, mapping: ColumnMapping):
