@@ -27,3 +27,9 @@ class SeriesSource(dg.ConfigurableResource, ABC):
     def ground_truth_events(self) -> pd.DataFrame:
         """Injected events (series_id, kind, start, params) where the source knows them; none for real data."""
         return pd.DataFrame(columns=["series_id", "kind", "start", "params"])
+
+
+def naive_utc(value) -> pd.Timestamp:
+    """A timestamp as the contract stores it: naive, in UTC when it carried a zone."""
+    stamp = pd.Timestamp(value)
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp
