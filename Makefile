@@ -20,14 +20,21 @@ SOURCE ?=
 DAYS ?=
 DAGSTER_PORT ?= 3000
 EVIDENTLY_PORT ?= 8000
-DEMO_ARGS := $(if $(SOURCE),--source "$(SOURCE)") $(if $(DAYS),--live-days $(DAYS))
+DEMO_ARGS := $(if $(SOURCE),--source "$(SOURCE)") $(if $(DAYS),--live-partitions $(DAYS))
 
 .PHONY: help setup demo test ui clean bench
+
+# The demo replays a fixed history, so its partitions (and the UI's) end with the source's data, not today;
+# `make ui SOURCE=...` shows the code location of the file the demo ran on.
+demo ui: export FORECAST_PARTITIONS_END ?= data
+ifneq ($(SOURCE),)
+ui: export FORECAST_SOURCE := $(SOURCE)
+endif
 
 help:
 	@echo "make demo   run the whole lifecycle on the local default (SOURCE=<file or URL> for your own data)"
 	@echo "make test   run the test suite"
-	@echo "make ui     Dagster UI on http://127.0.0.1:$(DAGSTER_PORT) and Evidently UI on http://127.0.0.1:$(EVIDENTLY_PORT) (DAGSTER_PORT=, EVIDENTLY_PORT= to change)"
+	@echo "make ui     (SOURCE= the demo's file) Dagster UI on http://127.0.0.1:$(DAGSTER_PORT) and Evidently UI on http://127.0.0.1:$(EVIDENTLY_PORT) (DAGSTER_PORT=, EVIDENTLY_PORT= to change)"
 	@echo "make bench  run the benchmarks in benchmarks/"
 	@echo "make clean  remove all local state ($(FORECAST_HOME))"
 

@@ -80,20 +80,20 @@ def forecast_with_assets(m4: M4Set, workdir: Path) -> PipelineForecasts:
         from resources.sources.file import FileSeriesSource
         from trainer.model import ForecastModel
 
-        source = FileSeriesSource(path=str(m4.train_path), format="m4", m4_frequency=m4.frequency,
+        source = FileSeriesSource(path=str(m4.train_path), format="m4", m4_frequency=m4.calendar,
                                   m4_start=start.strftime("%Y-%m-%d %H:%M"))  # fmt: skip
         first, last = source.time_range()
         end = pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
-        window_days = int((end - pd.Timestamp(first).normalize()).days)
+        window_periods = len(pd.date_range(first, last, freq=m4.rule.freq))  # every step of the longest series
         settings = ForecastSettings(freq=m4.rule.freq, horizon=m4.rule.horizon, season_length=m4.rule.season_length,
-                                    dataset_window_days=window_days)  # fmt: skip
+                                    dataset_window_periods=window_periods)  # fmt: skip
         resources = {**build_resources(), "source": source, "settings": settings}
         instance = dg.DagsterInstance.ephemeral(tempdir=str(Path(workdir) / "dagster"))
         range_tags = {RANGE_START_TAG: pd.Timestamp(first).strftime("%Y-%m-%d"),
                       RANGE_END_TAG: (end - pd.Timedelta(days=1)).strftime("%Y-%m-%d")}  # fmt: skip
         ingest_seconds = _materialize([raw_series], instance, resources, tags=range_tags)
         dataset_config = {"ops": {"training_dataset": {"config": {"end_date": end.strftime("%Y-%m-%d"),
-                                                                  "window_days": window_days}}}}  # fmt: skip
+                                                                  "window_periods": window_periods}}}}  # fmt: skip
         dataset_seconds = _materialize([training_dataset], instance, resources, run_config=dataset_config)
         train_seconds = _materialize([candidate_model], instance, resources)
 
@@ -103,15 +103,16 @@ def forecast_with_assets(m4: M4Set, workdir: Path) -> PipelineForecasts:
         history = load_dataset(artifacts, candidate.dataset_version)
         with tempfile.TemporaryDirectory() as local:
             model = ForecastModel.load(registry.local_copy(candidate.version, local))
-        forecasts = model.predict(history, levels=tuple(settings.interval_levels))
+        forecasts = model.predict(history, levels=tuple(sorted({*settings.interval_levels, 95})))  # 95: MSIS
         forecast_seconds = time.perf_counter() - started
 
     return PipelineForecasts(
-        forecasts=forecasts[["series_id", "timestamp", "step", "forecast"]],
+        forecasts=forecasts[["series_id", "timestamp", "step", "forecast", "lo_95", "hi_95"]],
         train_seconds=train_seconds,
         forecast_seconds=forecast_seconds,
         path="dagster-assets",
         details={"assets": ["raw_series", "training_dataset", "candidate_model"], "model_version": candidate.version,
+                 "model_family": model.family, "family_scores": model.family_info.get("relative_to_seasonal_naive"),
                  "dataset_version": candidate.dataset_version, "calendar_start": str(start),
                  "raw_partitions": f"{range_tags[RANGE_START_TAG]}..{range_tags[RANGE_END_TAG]}",
                  "ingest_seconds": ingest_seconds, "dataset_seconds": dataset_seconds,

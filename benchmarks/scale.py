@@ -85,14 +85,14 @@ def scale_run(n_series: int, days: int, workdir: Path) -> dict:
 
         source = SyntheticSeriesSource(n_series=n_series, start=str(SCENARIO_START.date()), days=days, events=[])
         end = SCENARIO_START + pd.Timedelta(days=days)
-        settings = ForecastSettings(dataset_window_days=days)
+        settings = ForecastSettings(dataset_window_periods=days * 24)
         resources = {**build_resources(), "source": source, "settings": settings}
         instance = dg.DagsterInstance.ephemeral(tempdir=str(Path(workdir) / "dagster"))
         last_day = (end - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
         stages = {"ingest": run_stage([raw_series], instance, resources, tags={
             RANGE_START_TAG: SCENARIO_START.strftime("%Y-%m-%d"), RANGE_END_TAG: last_day})}
         stages["dataset"] = run_stage([training_dataset], instance, resources, run_config={
-            "ops": {"training_dataset": {"config": {"end_date": end.strftime("%Y-%m-%d"), "window_days": days}}}})
+            "ops": {"training_dataset": {"config": {"end_date": end.strftime("%Y-%m-%d"), "window_periods": days * 24}}}})
         stages["train"] = run_stage([candidate_model], instance, resources)
         stages["promote"] = run_stage([champion_model], instance, resources)
         # Partition D forecasts from D+1 00:00 once day D is in: D is the last day of the scenario.

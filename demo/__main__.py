@@ -9,13 +9,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m demo",
         description="Run the whole forecasting lifecycle locally: collect history, build a dataset version, train and "
-        "promote a champion, then live days of forecasts and monitoring. Runs land in DAGSTER_HOME for `make ui`.",
+        "promote a champion, then live partitions (days for hourly data) of forecasts and monitoring. The frequency is "
+        "the data's own (or FORECAST_FREQ); the cadence, horizon and seasonality follow from it. Runs land in DAGSTER_HOME for `make ui`.",
     )
     parser.add_argument("--source", default=os.getenv("FORECAST_SOURCE", ""),
                         help="a long-format CSV/Parquet file or URL (series_id, timestamp, value) instead of the "
                         "synthetic scenario; the demo uses the window at the end of the file")
-    parser.add_argument("--history-days", type=int, default=90, help="days of history before the first live day")
-    parser.add_argument("--live-days", type=int, default=20, help="days replayed one by one after the history")
+    parser.add_argument("--history-periods", type=int, default=None,
+                        help="steps of the data's frequency before the first live partition (default: the dataset "
+                        "window, FORECAST_DATASET_WINDOW_PERIODS; hourly data: 2160, 90 days)")
+    parser.add_argument("--live-partitions", type=int, default=None,
+                        help="partitions of the data's cadence replayed one by one after the history (default: 20 "
+                        "days for hourly data, 8 weeks for daily, 12 months for weekly or monthly, 3 years for "
+                        "quarterly or yearly)")
     return parser.parse_args(argv)
 
 
@@ -25,7 +31,7 @@ def main(argv=None) -> int:
         os.environ["FORECAST_SOURCE"] = args.source  # read by resources.environment when definitions load
     from demo.lifecycle import run_lifecycle
 
-    summary = run_lifecycle(history_days=args.history_days, live_days=args.live_days)
+    summary = run_lifecycle(history_periods=args.history_periods, live_partitions=args.live_partitions)
     print(" ".join(f"{key}={value}" for key, value in summary.items()))
     return 0
 

@@ -4,15 +4,15 @@ import dagster as dg
 import pandas as pd
 
 from forecast_assets.cleaning import clean_series
-from forecast_assets.inference import LOOKBACK_DAYS, batch_forecasts
+from forecast_assets.inference import batch_forecasts
 from forecast_assets.ingestion import raw_series
-from forecast_assets.partitions import daily_partitions
+from forecast_assets.partitions import HORIZON_PARTITIONS, LOOKBACK_PARTITIONS, time_partitions
 from resources.settings import ForecastSettings
 from resources.warehouse import Warehouse
 
 
 def day_window(context: dg.AssetExecutionContext) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The partition's day as naive [start, end)."""
+    """The partition's period as naive [start, end)."""
     window = context.partition_time_window
     return pd.Timestamp(window.start).tz_localize(None), pd.Timestamp(window.end).tz_localize(None)
 
@@ -27,32 +27,41 @@ def cleaned_history(warehouse: Warehouse, settings: ForecastSettings, start: pd.
 
 
 @dg.asset(
-    partitions_def=daily_partitions,
+    partitions_def=time_partitions,
     group_name="monitoring",
     kinds={"pandas", "table"},
     metadata={"partition_expr": "day"},
     deps=[
-        # Forecasts that cover day D were made at the end of D-1 (steps 1-24) and D-2 (steps 25-48, with H=48).
-        dg.AssetDep(batch_forecasts, partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-2, end_offset=-1)),
-        dg.AssetDep(raw_series, partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-(LOOKBACK_DAYS - 1), end_offset=0)),
+        # Forecasts that cover period P were made at the ends of the partitions before it that H steps reach from
+        # (hourly data, H=48: D-1 for steps 1-24 and D-2 for steps 25-48).
+        dg.AssetDep(batch_forecasts, partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-HORIZON_PARTITIONS,
+                                                                                      end_offset=-1)),
+        dg.AssetDep(raw_series, partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-(LOOKBACK_PARTITIONS - 1),
+                                                                                 end_offset=0)),
     ],
 )
 def forecast_accuracy(context: dg.AssetExecutionContext, settings: ForecastSettings, warehouse: Warehouse):
-    """Error of every forecast that covered the day, by series and by lead time: sMAPE, MASE, RMSE, bias, coverage."""
+    """Error of every forecast that covered the period, by series and by lead time: sMAPE, MASE, RMSE, bias, coverage."""
     from monitoring.performance import accuracy_by_series_and_lead, insample_scales
 
     day, end = day_window(context)
     forecasts = warehouse.read("batch_forecasts", time_column="timestamp", start=day, end=end)
     if forecasts.empty:
-        raise dg.Failure(f"forecast_accuracy: no batch_forecasts cover {day.date()}; forecast the days before it first")
-    history = cleaned_history(warehouse, settings, day - pd.Timedelta(days=LOOKBACK_DAYS), end)
+        raise dg.Failure(f"forecast_accuracy: no batch_forecasts cover partition {context.partition_key}; "
+                         "forecast the partitions before it first")
+    history = cleaned_history(warehouse, settings, settings.steps_before(day, settings.serving_lookback_periods), end)
     actuals = history[(history["timestamp"] >= day) & history["value"].notna()]
     scales = insample_scales(history[history["timestamp"] < day].dropna(subset=["value"]), settings.season_length)
     forecasts = forecasts[forecasts["series_id"].isin(scales.index)]
-    per_series, per_lead, overall = accuracy_by_series_and_lead(forecasts, actuals, scales, as_of=end - settings.step)
+    as_of = settings.steps_before(settings.first_step_at_or_after(end), 1)
+    per_series, per_lead, overall = accuracy_by_series_and_lead(forecasts, actuals, scales, as_of=as_of)
+    # The forecasts issued at the period's own origin: the rows drift_report and the Evidently panels score.
+    issued_here = forecasts[forecasts["origin"] == settings.first_step_at_or_after(day)]
+    day_ahead = accuracy_by_series_and_lead(issued_here, actuals, scales, as_of=as_of)[2] if len(issued_here) else {}
     yield dg.Output(per_series.assign(day=day), metadata={
         "dagster/row_count": len(per_series),
         **{k: float(v) for k, v in overall.items() if v is not None and pd.notna(v)},
+        **{f"day_ahead_{k}": float(day_ahead[k]) for k in ("smape", "mase", "rmse") if pd.notna(day_ahead.get(k))},
         "by_lead_time": dg.MetadataValue.md(per_lead.round(3).to_markdown(index=False)),
         "worst_series": dg.MetadataValue.md(per_series.sort_values("smape", ascending=False).head(5).round(3)
                                             .to_markdown(index=False)),

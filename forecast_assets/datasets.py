@@ -14,10 +14,11 @@ from resources.warehouse import Warehouse
 
 
 class DatasetWindow(dg.Config):
-    """Which raw days make the dataset: window_days ending before end_date (default: up to the latest raw day)."""
+    """Which raw observations make the dataset: window_periods steps ending before end_date (default: just after the
+    latest raw observation)."""
 
-    end_date: str | None = None  # exclusive, YYYY-MM-DD
-    window_days: int | None = None  # default: settings.dataset_window_days
+    end_date: str | None = None  # exclusive, YYYY-MM-DD or a timestamp
+    window_periods: int | None = None  # steps of the data's frequency; default: settings.dataset_window_periods
 
 
 def dataset_window(window: DatasetWindow, settings: ForecastSettings, warehouse: Warehouse) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -28,9 +29,9 @@ def dataset_window(window: DatasetWindow, settings: ForecastSettings, warehouse:
         latest = warehouse.max_value("raw_series", "timestamp")
         if latest is None or pd.isna(latest):
             raise dg.Failure("training_dataset: raw_series holds no data yet; materialize raw_series partitions first")
-        end = pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)
-    days = window.window_days or settings.dataset_window_days
-    return end - pd.Timedelta(days=days), end
+        end = settings.steps_after(latest, 1)
+    periods = window.window_periods or settings.dataset_window_periods
+    return settings.steps_before(settings.first_step_at_or_after(end), periods), end
 
 
 @dg.asset(group_name="datasets", kinds={"pandas", "parquet"}, deps=[raw_series])
@@ -64,7 +65,7 @@ def training_dataset(context: dg.AssetExecutionContext, config: DatasetWindow, s
         metadata={
             "dataset_version": version,
             "dataset_uri": dg.MetadataValue.path(uri),
-            "window": f"[{start.date()}, {end.date()})",
+            "window": f"[{start}, {end})",
             "dagster/row_count": len(dataset),
             "series": record["series"],
             **registered_elsewhere,

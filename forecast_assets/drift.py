@@ -7,9 +7,8 @@ import pandas as pd
 
 from forecast_assets.accuracy import cleaned_history, day_window, forecast_accuracy
 from forecast_assets.datasets import load_dataset
-from forecast_assets.inference import LOOKBACK_DAYS
 from forecast_assets.model_inputs import day_ahead_inputs
-from forecast_assets.partitions import daily_partitions
+from forecast_assets.partitions import time_partitions
 from resources.artifacts import ArtifactStore
 from resources.monitoring import MonitoringWorkspace
 from resources.registry import CHAMPION, ModelRegistry
@@ -17,17 +16,16 @@ from resources.settings import ForecastSettings
 from resources.warehouse import Warehouse
 
 MONITORING_TABLE = "monitoring_summary"  # one row per day: what the retrain sensor and dashboards read
-REFERENCE_DAYS = 28  # the end of the champion's training window that the day is compared with
 
 
-def issued_forecasts(warehouse: Warehouse, day: pd.Timestamp) -> pd.DataFrame:
-    """The forecasts issued at the day's origin (made at the end of the day before), for coverage and residuals."""
-    issued = warehouse.read("batch_forecasts", time_column="origin", start=day, end=day + pd.Timedelta(seconds=1))
+def issued_forecasts(warehouse: Warehouse, origin: pd.Timestamp) -> pd.DataFrame:
+    """The forecasts issued at the period's origin (made at the end of the period before), for coverage and residuals."""
+    issued = warehouse.read("batch_forecasts", time_column="origin", start=origin, end=origin + pd.Timedelta(seconds=1))
     return issued.drop(columns=["forecast_day", "origin", "model_version", "dataset_version", "method", "step"], errors="ignore")
 
 
 @dg.asset(
-    partitions_def=daily_partitions,
+    partitions_def=time_partitions,
     group_name="monitoring",
     kinds={"evidently", "pandas"},
     metadata={"partition_expr": "day"},
@@ -48,12 +46,15 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
     with tempfile.TemporaryDirectory() as local:
         model = ForecastModel.load(registry.local_copy(champion.version, local))
     dataset = load_dataset(artifacts, champion.dataset_version)
-    ref_end = dataset["timestamp"].max().normalize() + pd.Timedelta(days=1)
+    # The reference is the end of the champion's training data (settings.drift_reference_periods steps).
+    ref_end = settings.steps_after(dataset["timestamp"].max(), 1)
     levels = tuple(settings.interval_levels)
-    reference = day_ahead_inputs(model, dataset, ref_end - pd.Timedelta(days=REFERENCE_DAYS), ref_end, levels)
-    current = day_ahead_inputs(model, cleaned_history(warehouse, settings, day - pd.Timedelta(days=LOOKBACK_DAYS), end),
-                               day, end, levels)
-    issued = issued_forecasts(warehouse, day)
+    reference = day_ahead_inputs(model, dataset, settings.steps_before(ref_end, settings.drift_reference_periods),
+                                 ref_end, levels)
+    lookback = max(settings.serving_lookback_periods, model.spec.lookback_steps)  # what the features read
+    lookback_start = settings.steps_before(day, lookback)
+    current = day_ahead_inputs(model, cleaned_history(warehouse, settings, lookback_start, end), day, end, levels)
+    issued = issued_forecasts(warehouse, settings.first_step_at_or_after(day))  # the origin of this period's forecasts
     if not issued.empty:  # judge the forecasts that were actually issued, with their intervals
         issued_columns = [c for c in issued.columns if c not in ("series_id", "timestamp")]
         current = current.drop(columns=["residual", *issued_columns], errors="ignore").merge(issued, on=["series_id", "timestamp"], how="inner")
@@ -63,8 +64,9 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
     features = [name for name in model.spec.feature_names if name != "step"]
     result = evaluate_drift(reference, current, feature_columns=features)
 
-    accuracy = warehouse.read("forecast_accuracy", where={"day": day.to_pydatetime()})
-    smape = float(accuracy["smape"].mean()) if not accuracy.empty else float("nan")
+    # The same number as the Evidently panel and forecast_accuracy's day_ahead_smape: trainer.metrics.smape of the
+    # forecasts issued at the period's origin.
+    smape = float(result.summary["smape"]) if result.summary["smape"] is not None else float("nan")
     baseline = float((champion.metrics.get("test") or {}).get("smape", float("nan")))
     error_decay = bool(smape > settings.error_alarm_ratio * baseline) if baseline == baseline else False
     alarm = bool(result.summary["series_drift"]) or error_decay

@@ -1,4 +1,4 @@
-"""Inference: batch_forecasts, H steps ahead from each day's origin for every active series, with intervals."""
+"""Inference: batch_forecasts, H steps ahead from each partition's origin for every active series, with intervals."""
 
 import tempfile
 
@@ -10,25 +10,28 @@ from forecast_assets.champion import champion_model
 from forecast_assets.cleaning import clean_series
 from forecast_assets.forecast_checks import FORECAST_CHECKS, evaluate_forecast_checks
 from forecast_assets.ingestion import raw_series
-from forecast_assets.partitions import daily_partitions
+from forecast_assets.partitions import LOOKBACK_PARTITIONS, time_partitions
 from resources.registry import CHAMPION, ModelRegistry
 from resources.settings import ForecastSettings
 from resources.warehouse import Warehouse
 
-LOOKBACK_DAYS = 15  # raw days read before the origin: covers the longest lag and rolling window of the default spec
-
 
 def seasonal_naive_forecasts(history: pd.DataFrame, origin: pd.Timestamp, settings: ForecastSettings) -> pd.DataFrame:
-    """The fallback for series too short for the model: the last season repeated, intervals from seasonal differences."""
+    """The fallback for series too short for the model: the last season repeated, intervals from seasonal differences.
+
+    A series shorter than one season and a step (a young weekly series, m=52) repeats its last value (m=1), as the
+    MASE scale does."""
     from trainer.metrics import seasonal_naive
 
     rows = []
     steps = np.arange(1, settings.horizon + 1)
     for series_id, group in history.groupby("series_id"):
         values = group["value"].interpolate(limit_direction="both").to_numpy()
-        point = seasonal_naive(values, settings.horizon, settings.season_length)
-        diffs = np.abs(values[settings.season_length:] - values[:-settings.season_length]) if len(values) > settings.season_length else np.abs(np.diff(values))
-        frame = {"series_id": series_id, "timestamp": origin + (steps - 1) * settings.step, "step": steps, "forecast": point}
+        m = settings.season_length if len(values) > settings.season_length else 1
+        point = seasonal_naive(values, settings.horizon, m)
+        diffs = np.abs(values[m:] - values[:-m])
+        frame = {"series_id": series_id, "timestamp": settings.future(origin, settings.horizon), "step": steps,
+                 "forecast": point}
         for level in settings.interval_levels:
             width = np.nanquantile(diffs, level / 100) if len(diffs) else 0.0
             frame[f"lo_{level}"], frame[f"hi_{level}"] = point - width, point + width
@@ -36,55 +39,60 @@ def seasonal_naive_forecasts(history: pd.DataFrame, origin: pd.Timestamp, settin
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
-def recent_history(warehouse: Warehouse, origin: pd.Timestamp, settings: ForecastSettings) -> pd.DataFrame:
-    """Cleaned history of the series active on the day before origin, each on a grid ending one step before origin."""
-    raw = warehouse.read("raw_series", time_column="timestamp", start=origin - pd.Timedelta(days=LOOKBACK_DAYS), end=origin)
+def recent_history(warehouse: Warehouse, period_start: pd.Timestamp, origin: pd.Timestamp,
+                   settings: ForecastSettings, lookback_steps: int = 0) -> pd.DataFrame:
+    """Cleaned history of the series active in [period_start, origin), each on a grid ending one step before origin,
+    reaching back at least the `lookback_steps` the model's features read (FeatureSpec.lookback_steps)."""
+    lookback_start = settings.steps_before(origin, max(settings.serving_lookback_periods, lookback_steps))
+    raw = warehouse.read("raw_series", time_column="timestamp", start=lookback_start, end=origin)
     if raw.empty:
         return raw
-    active = raw.loc[raw["timestamp"] >= origin - pd.Timedelta(days=1), "series_id"].unique()
+    active = raw.loc[raw["timestamp"] >= period_start, "series_id"].unique()
     history, _ = clean_series(raw[raw["series_id"].isin(active)], settings.freq, settings.max_interpolate_steps,
                               settings.allow_negative_values)
     # Series whose last hours are missing still forecast from the origin: pad their tail with missing values.
-    last_step = origin - settings.step
-    tails = [pd.DataFrame({"series_id": s, "timestamp": pd.date_range(t + settings.step, last_step, freq=settings.freq),
-                           "value": np.nan}) for s, t in history.groupby("series_id")["timestamp"].max().items() if t < last_step]
+    last_step = settings.steps_before(origin, 1)
+    tails = [pd.DataFrame({"series_id": s, "timestamp": settings.grid(settings.steps_after(t, 1), origin), "value": np.nan})
+             for s, t in history.groupby("series_id")["timestamp"].max().items() if t < last_step]
     return pd.concat([history, *tails], ignore_index=True).sort_values(["series_id", "timestamp"], ignore_index=True)
 
 
 @dg.asset(
-    partitions_def=daily_partitions,
+    partitions_def=time_partitions,
     group_name="inference",
     kinds={"xgboost", "pandas"},
-    # Partition D holds the forecasts made after day D (column forecast_day); their origin is D+1 00:00.
+    # Partition P holds the forecasts made after period P (column forecast_day, P's start); their origin is the
+    # first step of the data's grid at or after P's end (hourly data: D+1 00:00).
     metadata={"partition_expr": "forecast_day"},
-    # Partition D is the forecast made once day D's data is in: origin D+1 00:00, from raw days D-14 .. D.
+    # Partition P is the forecast made once P's data is in, from the raw partitions of the serving lookback.
     deps=[champion_model, dg.AssetDep(raw_series, partition_mapping=dg.TimeWindowPartitionMapping(
-        start_offset=-(LOOKBACK_DAYS - 1), end_offset=0))],
+        start_offset=-(LOOKBACK_PARTITIONS - 1), end_offset=0))],
     check_specs=FORECAST_CHECKS,
 )
 def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSettings, registry: ModelRegistry,
                     warehouse: Warehouse):
-    """H steps from the day's end (origin D+1 00:00) for every active series, with intervals and lineage."""
+    """H steps from the partition's end (its origin) for every series active in it, with intervals and lineage."""
     from trainer.model import ForecastModel
 
-    origin = pd.Timestamp(context.partition_time_window.end).tz_localize(None)
+    window = context.partition_time_window
+    period_start = pd.Timestamp(window.start).tz_localize(None)
+    origin = settings.first_step_at_or_after(pd.Timestamp(window.end).tz_localize(None))
     champion = registry.alias(CHAMPION)
     if champion is None:
         raise dg.Failure("batch_forecasts: there is no champion model yet; run the training job first")
-    history = recent_history(warehouse, origin, settings)
-    if history.empty:
-        raise dg.Failure(f"batch_forecasts: no series delivered observations on {(origin - pd.Timedelta(days=1)).date()}, "
-                         f"the day before origin {origin}; collect that raw_series partition first")
     with tempfile.TemporaryDirectory() as local:
         model = ForecastModel.load(registry.local_copy(champion.version, local))
+    history = recent_history(warehouse, period_start, origin, settings, model.spec.lookback_steps)
+    if history.empty:
+        raise dg.Failure(f"batch_forecasts: no series delivered observations in partition {context.partition_key} "
+                         f"(before origin {origin}); collect that raw_series partition first")
     forecasts = model.predict(history, levels=tuple(settings.interval_levels), on_short="skip")
     skipped = forecasts.attrs.get("skipped_series", [])
     forecasts["method"] = "model"
     if skipped:
         fallback = seasonal_naive_forecasts(history[history["series_id"].isin(skipped)], origin, settings)
         forecasts = pd.concat([forecasts, fallback.assign(method="seasonal_naive")], ignore_index=True)
-    day = pd.Timestamp(context.partition_time_window.start).tz_localize(None)
-    forecasts = forecasts.assign(forecast_day=day, origin=origin, model_version=champion.version, dataset_version=champion.dataset_version)
+    forecasts = forecasts.assign(forecast_day=period_start, origin=origin, model_version=champion.version, dataset_version=champion.dataset_version)
     active = sorted(history["series_id"].unique())
     yield dg.Output(forecasts, metadata={
         "dagster/row_count": len(forecasts),

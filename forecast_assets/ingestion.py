@@ -1,16 +1,16 @@
-"""Ingestion: raw_series, every observation of a day exactly as the source delivered it, plus ingestion time."""
+"""Ingestion: raw_series, every observation of a partition's period exactly as the source delivered it, plus ingestion time."""
 
 import dagster as dg
 import pandas as pd
 
 from forecast_assets.ingestion_checks import RAW_SERIES_CHECKS, evaluate_raw_checks
-from forecast_assets.partitions import daily_partitions
+from forecast_assets.partitions import time_partitions
 from resources.settings import ForecastSettings
 from resources.sources import SeriesSource
 
 
 @dg.asset(
-    partitions_def=daily_partitions,
+    partitions_def=time_partitions,
     group_name="ingestion",
     kinds={"pandas", "table"},
     check_specs=RAW_SERIES_CHECKS,
@@ -20,7 +20,7 @@ from resources.sources import SeriesSource
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def raw_series(context: dg.AssetExecutionContext, source: SeriesSource, settings: ForecastSettings):
-    """Observations collected for the day (series_id, timestamp, value, ingested_at): nothing dropped or altered."""
+    """Observations collected for the partition's period (series_id, timestamp, value, ingested_at): nothing dropped or altered."""
     window = context.partition_time_window
     start, end = pd.Timestamp(window.start).tz_localize(None), pd.Timestamp(window.end).tz_localize(None)
     raw = source.fetch(start, end)

@@ -13,9 +13,9 @@ RAW_SERIES_CHECKS = [
     dg.AssetCheckSpec("schema", asset=RAW, blocking=True, description="Columns series_id, timestamp, value with their types."),
     dg.AssetCheckSpec("non_finite_values", asset=RAW, blocking=True, description="No NaN or infinite values."),
     dg.AssetCheckSpec("duplicate_timestamps", asset=RAW, description="Each (series_id, timestamp) delivered once."),
-    dg.AssetCheckSpec("missing_steps", asset=RAW, description="Every series present delivers every step of the day."),
+    dg.AssetCheckSpec("missing_steps", asset=RAW, description="Every series present delivers every step of the partition."),
     dg.AssetCheckSpec("negative_values", asset=RAW, description="No negative values unless settings allow them."),
-    dg.AssetCheckSpec("stale_series", asset=RAW, description="Every series delivers up to the end of the day (freshness)."),
+    dg.AssetCheckSpec("stale_series", asset=RAW, description="Every series delivers up to the end of the partition (freshness)."),
     dg.AssetCheckSpec("flatlines", asset=RAW, description="No run of identical values long enough to mean a stuck sensor."),
 ]
 
@@ -47,16 +47,16 @@ def evaluate_raw_checks(raw: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
         return [schema] + [dg.AssetCheckResult(check_name=spec.name, asset_key=RAW, passed=False,
                                                severity=dg.AssetCheckSeverity.WARN, metadata=skipped)
                            for spec in RAW_SERIES_CHECKS[1:]]
-    step = settings.step
+    grid = settings.grid(start, end)  # the window's steps, on the data's calendar
     negatives = quality.negative_rows(raw).iloc[0:0] if settings.allow_negative_values else quality.negative_rows(raw)
-    stale = quality.stale_series(raw, end, step, settings.stale_after_steps)
+    stale = quality.stale_series(raw, grid[-1], settings.offset, settings.stale_after_steps) if len(grid) else raw.iloc[0:0]
     if raw.empty:  # nothing arrived at all: the most stale a day can be
         stale = pd.DataFrame({"series_id": ["<all series>"], "last_timestamp": [pd.NaT], "steps_behind": [None]})
     return [
         schema,
         _result("non_finite_values", quality.non_finite_rows(raw), blocking=True),
         _result("duplicate_timestamps", quality.duplicated_rows(raw)),
-        _result("missing_steps", quality.missing_steps(raw, start, end, step)),
+        _result("missing_steps", quality.missing_steps(raw, grid)),
         _result("negative_values", negatives),
         _result("stale_series", stale),
         _result("flatlines", quality.flatlines(raw, settings.flatline_steps)),

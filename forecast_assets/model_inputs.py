@@ -3,10 +3,14 @@
 import numpy as np
 import pandas as pd
 
+from forecast_assets.partitions import partition_starts
+from resources.frequency import grid_ordinals
+
 
 def day_ahead_inputs(model, history: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, levels=(80, 95)) -> pd.DataFrame:
-    """For every observed row in [start, end): the features the model used to forecast it from the start of its day,
-    its prediction with intervals, and the residual. History must reach back min_history steps before start."""
+    """For every observed row in [start, end): the features the model used to forecast it from the start of its
+    partition (a day for hourly data), its prediction with intervals, and the residual. History must reach back
+    min_history steps before start."""
     from trainer import intervals
     from trainer.features import FeatureBuilder
     from trainer.panel import SeriesPanel
@@ -16,12 +20,11 @@ def day_ahead_inputs(model, history: pd.DataFrame, start: pd.Timestamp, end: pd.
     rows = history[(history["timestamp"] >= start) & (history["timestamp"] < end) & history["value"].notna()]
     code = {sid: k for k, sid in enumerate(panel.series_ids)}
     series = rows["series_id"].astype(str).map(code).to_numpy(dtype=np.int64)
-    step_ns = pd.Timedelta(pd.tseries.frequencies.to_offset(spec.freq)).value
-    stamps = rows["timestamp"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    first = panel.starts.asi8[series]
-    position = (stamps - first) // step_ns
-    day_start = rows["timestamp"].dt.normalize().to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    origin = (day_start - first) // step_ns - 1  # the last step before the day: the batch forecast's origin
+    offset = pd.tseries.frequencies.to_offset(spec.freq)
+    starts, stamps, periods = grid_ordinals(offset, panel.starts, rows["timestamp"], partition_starts(rows["timestamp"]))
+    first = starts[series]
+    position = stamps - first
+    origin = periods - 1 - first  # the last step before the row's partition: the batch forecast's origin
     steps = position - origin
     usable = (origin >= spec.min_history - 1) & (steps >= 1) & (steps <= spec.horizon)
     rows, series, origin, steps = rows[usable], series[usable], origin[usable], steps[usable]

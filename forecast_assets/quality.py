@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from resources.frequency import steps_between
 from resources.sources.base import SERIES_COLUMNS
 
 EXPECTED_DTYPES = {"series_id": "string", "timestamp": "datetime", "value": "numeric"}
@@ -27,9 +28,8 @@ def duplicated_rows(raw: pd.DataFrame) -> pd.DataFrame:
     return raw[raw.duplicated(["series_id", "timestamp"], keep=False)].sort_values(["series_id", "timestamp"])
 
 
-def missing_steps(raw: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, step: pd.Timedelta) -> pd.DataFrame:
-    """(series_id, timestamp) of every step in [start, end) that a series present in the window did not deliver."""
-    grid = pd.date_range(start, end - step, freq=step)
+def missing_steps(raw: pd.DataFrame, grid: pd.DatetimeIndex) -> pd.DataFrame:
+    """(series_id, timestamp) of every step of the window's grid that a series present in the window did not deliver."""
     missing = []
     for series_id, group in raw.groupby("series_id", sort=True):
         absent = grid.difference(pd.DatetimeIndex(group["timestamp"].unique()))
@@ -47,10 +47,12 @@ def negative_rows(raw: pd.DataFrame) -> pd.DataFrame:
     return raw[raw["value"] < 0]
 
 
-def stale_series(raw: pd.DataFrame, end: pd.Timestamp, step: pd.Timedelta, stale_after_steps: int) -> pd.DataFrame:
-    """Series whose last observation is more than stale_after_steps short of the window's end (they stopped delivering)."""
+def stale_series(raw: pd.DataFrame, expected_last: pd.Timestamp, offset: pd.DateOffset,
+                 stale_after_steps: int) -> pd.DataFrame:
+    """Series whose last observation is stale_after_steps or more steps (of `offset`, calendar-aware) short of
+    expected_last, the window's last grid point (they stopped delivering)."""
     last = raw.groupby("series_id")["timestamp"].max().rename("last_timestamp").reset_index()
-    last["steps_behind"] = ((end - step - last["last_timestamp"]) / step).astype(int)
+    last["steps_behind"] = steps_between(offset, last["last_timestamp"], expected_last).astype(int)
     return last[last["steps_behind"] >= stale_after_steps]
 
 

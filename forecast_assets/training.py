@@ -90,6 +90,7 @@ def candidate_model(context: dg.AssetExecutionContext, config: TrainingConfig, s
         metadata={
             **reported,  # what the trainer reported through Pipes
             "model_version": version.version,
+            "model_family": str(metrics.get("family", "xgboost")),  # chosen by the trainer on its backtest windows
             "dataset_version": dataset_version,
             "code_version": version.code_version,
             "model_uri": dg.MetadataValue.path(version.uri),

@@ -49,14 +49,15 @@ def build_executor() -> dg.ExecutorDefinition:
     return dg.in_process_executor if current_environment() == "local" else dg.multiprocess_executor
 
 
-def _source():
+def build_source():
+    """The series source: the file or URL in FORECAST_SOURCE, else the synthetic scenario (at FORECAST_FREQ)."""
     from resources.sources.file import FileSeriesSource
     from resources.sources.synthetic import SyntheticSeriesSource
 
     path = os.getenv("FORECAST_SOURCE", "").strip()
     if path:
         return FileSeriesSource(path=path)
-    return SyntheticSeriesSource()
+    return SyntheticSeriesSource(freq=os.getenv("FORECAST_FREQ", "").strip() or "h")
 
 
 def _local_resources() -> dict:
@@ -68,12 +69,13 @@ def _local_resources() -> dict:
     from resources.experiments_local import LocalExperimentTracker
     from resources.monitoring_local import LocalEvidentlyWorkspace
     from resources.registry_local import LocalModelRegistry
-    from resources.settings import ForecastSettings
+    from resources.settings import settings_from_env
     from resources.training_local import LocalProcessBackend
     from resources.warehouse import DuckDBWarehouse
 
     home = forecast_home()
     home.mkdir(parents=True, exist_ok=True)
+    source = build_source()
     database = str(home / "warehouse.duckdb")
     warehouse = DuckDBWarehouse(database=database)
     return {
@@ -81,8 +83,8 @@ def _local_resources() -> dict:
         "warehouse": warehouse,
         "artifacts": LocalArtifactStore(root=str(home / "artifacts")),
         "dataset_catalog": DatasetCatalog(warehouse=warehouse),
-        "source": _source(),
-        "settings": ForecastSettings(),
+        "source": source,
+        "settings": settings_from_env(source=source),
         "training_backend": LocalProcessBackend(),
         "experiments": LocalExperimentTracker(warehouse=warehouse),
         "registry": LocalModelRegistry(root=str(home / "registry")),
@@ -111,7 +113,7 @@ def _gcp_resources() -> dict:
         VertexModelRegistry,
     )
     from resources.gcp.vertex_datasets import VertexDatasetCatalog
-    from resources.settings import ForecastSettings
+    from resources.settings import settings_from_env
 
     def env(name: str) -> dg.EnvVar:
         return dg.EnvVar(name)  # resolved when a run starts; nothing here touches the network
@@ -119,6 +121,7 @@ def _gcp_resources() -> dict:
     def optional(name: str) -> str:
         return os.getenv(name, "")
 
+    source = build_source()
     project, region, bucket, prefix = env("GCP_PROJECT"), env("GCP_REGION"), env("GCS_BUCKET"), optional("GCS_PREFIX")
     warehouse = BigQueryWarehouse(project=project, dataset=env("BIGQUERY_DATASET"), location=optional("BIGQUERY_LOCATION"))
     return {
@@ -127,8 +130,8 @@ def _gcp_resources() -> dict:
         "warehouse": warehouse,
         "artifacts": GcsArtifactStore(bucket=bucket, prefix=prefix, project=project),
         "dataset_catalog": VertexDatasetCatalog(warehouse=warehouse, project=project, location=region),
-        "source": _source(),
-        "settings": ForecastSettings(trainer_image=env("TRAINER_IMAGE_URI")),
+        "source": source,
+        "settings": settings_from_env(source=source, trainer_image=env("TRAINER_IMAGE_URI")),
         "training_backend": VertexCustomJobBackend(project=project, location=region,
                                                    staging_bucket=env("VERTEX_STAGING_BUCKET"),
                                                    service_account=env("VERTEX_SERVICE_ACCOUNT")),

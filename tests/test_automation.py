@@ -108,8 +108,8 @@ def test_daily_schedules_target_the_day_that_just_ended(defs, name, tick, partit
     assert requests[0].tags["forecast/trigger"] == "schedule"
 
 
-def test_weekly_retrain_runs_on_mondays(defs):
-    schedule = defs.resolve_schedule_def("weekly_retrain_schedule")
+def test_hourly_data_retrains_on_mondays(defs):
+    schedule = defs.resolve_schedule_def("retrain_schedule")
     assert schedule.cron_schedule == "0 3 * * 1" and schedule.job_name == "training_job"
 
 

@@ -10,7 +10,7 @@ from forecast_assets.ingestion import raw_series
 from resources.environment import build_resources
 
 DAYS = ["2024-01-08", "2024-01-09", "2024-01-10", "2024-01-11"]
-WINDOW = {"ops": {"training_dataset": {"config": {"end_date": "2024-01-12", "window_days": 4}}}}
+WINDOW = {"ops": {"training_dataset": {"config": {"end_date": "2024-01-12", "window_periods": 96}}}}
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ def test_a_short_lifecycle_flags_only_the_shifted_series_and_retrains_once(forec
     defs = build_definitions(resources)
     instance = dg.DagsterInstance.ephemeral()
 
-    summary = run_lifecycle(history_days=21, live_days=5, defs=defs, live_start=pd.Timestamp("2024-04-07"),
+    summary = run_lifecycle(history_periods=21 * 24, live_partitions=5, defs=defs, live_start=pd.Timestamp("2024-04-07"),
                             instance=instance)
 
     assert summary["retrains"] == 1

@@ -153,7 +153,7 @@ def test_missing_column_fails_with_a_message_naming_the_column(tmp_path):
 
 def test_series_too_short_for_the_horizon_fail_with_their_names(tmp_path):
     data = synthetic_series()
-    data = data[(data["series_id"] != "s2") | (data["timestamp"] < "2024-01-05")]
+    data = data[(data["series_id"] != "s2") | (data["timestamp"] < "2024-01-02")]  # 24 points: under H + 3
     data.to_parquet(tmp_path / "short.parquet")
     line = _one_line_error(run_task("--dataset-uri", str(tmp_path / "short.parquet"), "--model-dir", str(tmp_path)))
     assert "s2" in line and "s1" not in line

@@ -13,7 +13,7 @@ from resources.registry import CHAMPION
 from resources.sources.synthetic import SyntheticSeriesSource
 
 HISTORY = ("2024-03-10", "2024-03-30")
-WINDOW = {"ops": {"training_dataset": {"config": {"end_date": "2024-03-31", "window_days": 21}}}}
+WINDOW = {"ops": {"training_dataset": {"config": {"end_date": "2024-03-31", "window_periods": 504}}}}
 
 
 @pytest.fixture

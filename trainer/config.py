@@ -31,3 +31,4 @@ class TrainConfig:
     max_train_rows: int = 80_000
     seed: int = 0
     refit: bool = False
+    families: tuple[str, ...] = ()  # candidate model families (trainer/families.py); empty = all of them

@@ -104,6 +104,13 @@ class FeatureSpec:
         return max(2 * self.season_length, self.horizon, 8)
 
     @property
+    def lookback_steps(self) -> int:
+        """Points at or before an origin that its features read: the longest lag, same-phase run, rolling or scale
+        window, and min_history. Serving must read at least this much history, or features silently go missing."""
+        same_phase = [p * count for p, count in self.seasonal_lags.items()]
+        return max(self.min_history, self.scale_window, *self.lags, *self.windows, *same_phase)
+
+    @property
     def pad(self) -> int:
         """NaN padding between series in a SeriesPanel: room for the forecast steps and the widest window."""
         return max(self.horizon, *self.windows, self.scale_window)
