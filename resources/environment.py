@@ -50,13 +50,13 @@ def build_executor() -> dg.ExecutorDefinition:
 
 
 def build_source():
-    """The series source: the file or URL in FORECAST_SOURCE, else the synthetic scenario (at FORECAST_FREQ)."""
-    from resources.sources.file import FileSeriesSource
+    """The series source FORECAST_SOURCE names (resources/sources/spec.py), else the synthetic scenario (at FORECAST_FREQ)."""
+    from resources.sources.spec import source_from_spec
     from resources.sources.synthetic import SyntheticSeriesSource
 
-    path = os.getenv("FORECAST_SOURCE", "").strip()
-    if path:
-        return FileSeriesSource(path=path)
+    spec = os.getenv("FORECAST_SOURCE", "").strip()
+    if spec and spec != "synthetic":
+        return source_from_spec(spec, bigquery_endpoint=os.getenv("BIGQUERY_EMULATOR_HOST", ""))
     return SyntheticSeriesSource(freq=os.getenv("FORECAST_FREQ", "").strip() or "h")
 
 

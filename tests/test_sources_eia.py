@@ -71,3 +71,16 @@ def test_the_range_comes_from_the_routes_metadata_and_an_empty_window_is_named(r
     assert source(replay).time_range() == (pd.Timestamp("2024-03-01 00:00"), pd.Timestamp("2024-03-03 23:00"))
     with pytest.raises(SourceError, match=r"no rows with 2024-05-01 00:00:00 <= period < 2024-05-02 00:00:00"):
         source(replay).fetch(pd.Timestamp("2024-05-01"), pd.Timestamp("2024-05-02"))
+
+
+def test_the_key_is_read_from_eia_api_key_through_an_env_var(replay, monkeypatch):
+    from resources.sources.spec import source_from_spec
+
+    monkeypatch.setenv("EIA_API_KEY", KEY)
+    spec_source = source_from_spec("eia:pjm,MISO")
+    assert spec_source.respondents == ["PJM", "MISO"]
+    configured = spec_source.model_copy(update={"base_url": replay.base_url})
+    assert sorted(configured.fetch(DAY, DAY + pd.Timedelta(days=1))["series_id"].unique()) == ["MISO", "PJM"]
+    monkeypatch.delenv("EIA_API_KEY")
+    with pytest.raises(SourceError, match="no API key; set EIA_API_KEY"):
+        configured.fetch(DAY, DAY + pd.Timedelta(days=1))

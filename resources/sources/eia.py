@@ -8,6 +8,7 @@ secret: it comes from EIA_API_KEY through dg.EnvVar and never appears in an erro
 import time
 from typing import Optional
 
+import dagster as dg
 import pandas as pd
 
 from resources.sources.base import SeriesSource, SourceError, naive_utc
@@ -79,7 +80,7 @@ class EIASeriesSource(SeriesSource):
             if attempt:
                 time.sleep(_delay(self.backoff_seconds, attempt, retry_after))
             try:
-                response = requests.get(url, params={**params, "api_key": self.api_key}, timeout=self.timeout_seconds)
+                response = requests.get(url, params={**params, "api_key": self._key()}, timeout=self.timeout_seconds)
             except requests.exceptions.RequestException as error:
                 problem, retry_after = type(error).__name__, None
                 continue
@@ -88,6 +89,13 @@ class EIASeriesSource(SeriesSource):
                 continue
             return self._json(response)
         raise SourceError(f"{self.name()}: gave up after {self.max_attempts} attempts (last: {problem})")
+
+    def _key(self) -> str:
+        # Outside a run (e.g. reading the range when definitions load) the field may still be the EnvVar itself.
+        key = self.api_key.get_value() if isinstance(self.api_key, dg.EnvVar) else self.api_key
+        if not key:
+            raise SourceError(f"{self.name()}: no API key; {KEY_HELP}")
+        return key
 
     def _json(self, response) -> dict:
         try:
