@@ -64,3 +64,31 @@ def test_the_range_and_an_empty_window_are_read_from_the_table(bigquery, fake_go
 def test_a_missing_table_is_named_with_bigquerys_message(bigquery, fake_google):
     with pytest.raises(SourceError, match=rf"^bigquery {PROJECT}.grid.nowhere: the query failed \(.*Not found"):
         source(fake_google, table=f"{PROJECT}.grid.nowhere").fetch(pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-02"))
+
+
+@pytest.fixture
+def emulated_table(bigquery_dataset):
+    """grid.hourly_load in the BigQuery emulator: a TIMESTAMP and a DATETIME copy of two days of one region."""
+    from resources.gcp.clients import bigquery_client
+
+    endpoint, project, dataset = bigquery_dataset
+    client = bigquery_client(project, api_endpoint=endpoint)
+    values = ", ".join(f"('east', TIMESTAMP '2024-03-0{1 + hour // 24} {hour % 24:02d}:00:00', {float(hour)})"
+                       for hour in range(48))  # fmt: skip
+    for table, kind in (("hourly_load", "TIMESTAMP"), ("hourly_load_local", "DATETIME")):
+        client.query_and_wait(f"CREATE TABLE `{project}.{dataset}.{table}` (region STRING, hour {kind}, load FLOAT64)")
+        client.query_and_wait(f"INSERT INTO `{project}.{dataset}.{table}` (region, hour, load) VALUES "
+                              + values.replace("TIMESTAMP '", f"{kind} '"))  # fmt: skip
+    return endpoint, project, dataset
+
+
+@pytest.mark.parametrize("table, kind", [("hourly_load", "TIMESTAMP"), ("hourly_load_local", "DATETIME")])
+def test_on_the_bigquery_emulator_a_day_comes_back_from_a_timestamp_or_datetime_column(emulated_table, table, kind):
+    endpoint, project, dataset = emulated_table
+    source = BigQueryTableSource(project=project, table=f"{project}.{dataset}.{table}", api_endpoint=endpoint,
+                                 timestamp_type=kind, series_id_column="region", timestamp_column="hour",
+                                 value_column="load")  # fmt: skip
+    day = source.fetch(pd.Timestamp("2024-03-02"), pd.Timestamp("2024-03-03"))
+    assert day["timestamp"].tolist() == list(pd.date_range("2024-03-02", periods=24, freq="h"))
+    assert day["value"].tolist() == [float(hour) for hour in range(24, 48)]
+    assert source.time_range() == (pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-02 23:00"))
