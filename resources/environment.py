@@ -50,13 +50,14 @@ def build_executor() -> dg.ExecutorDefinition:
 
 
 def build_source():
-    """The series source: the file or URL in FORECAST_SOURCE (FORECAST_TIMESTAMP_FORMAT for its dates), else the synthetic scenario (at FORECAST_FREQ)."""
-    from resources.sources.file import FileSeriesSource
+    """The series source FORECAST_SOURCE names (resources/sources/spec.py; FORECAST_TIMESTAMP_FORMAT for a file's dates), else the synthetic scenario (at FORECAST_FREQ)."""
+    from resources.sources.spec import source_from_spec
     from resources.sources.synthetic import SyntheticSeriesSource
 
-    path = os.getenv("FORECAST_SOURCE", "").strip()
-    if path:
-        return FileSeriesSource(path=path, timestamp_format=os.getenv("FORECAST_TIMESTAMP_FORMAT", "").strip() or None)
+    spec = os.getenv("FORECAST_SOURCE", "").strip()
+    if spec and spec != "synthetic":
+        return source_from_spec(spec, bigquery_endpoint=os.getenv("BIGQUERY_EMULATOR_HOST", ""),
+                                timestamp_format=os.getenv("FORECAST_TIMESTAMP_FORMAT", "").strip() or None)
     return SyntheticSeriesSource(freq=os.getenv("FORECAST_FREQ", "").strip() or "h")
 
 

@@ -43,3 +43,9 @@ class SeriesSource(dg.ConfigurableResource, ABC):
             if enough or first + span >= end:
                 return infer_freq(sample)
             span *= 4
+
+
+def naive_utc(value) -> pd.Timestamp:
+    """A timestamp as the contract stores it: naive, in UTC when it carried a zone."""
+    stamp = pd.Timestamp(value)
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp
