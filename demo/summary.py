@@ -49,7 +49,7 @@ def lifecycle_summary(clock, source, live_start: pd.Timestamp) -> dict:
         monitoring = pd.DataFrame({"day": pd.Series(dtype="datetime64[ns]"), "alarm": pd.Series(dtype=bool)})
     monitoring = monitoring[monitoring["day"] >= live_start]
     forecasts = warehouse.read("batch_forecasts", time_column="origin", start=live_start)
-    drift_retrains = [r for r in clock.runs if r[0] == "training_job" and r[2] == "drift_sensor"]
+    drift_retrains = [r for r in clock.runs if r[0] == "training_job" and r[2] == "drift_sensor" and r[3]]  # succeeded
 
     def rounded(key):
         return round(float(champion[key]), 3) if key in champion else "na"

@@ -17,15 +17,19 @@ from resources.warehouse import Warehouse
 
 
 def seasonal_naive_forecasts(history: pd.DataFrame, origin: pd.Timestamp, settings: ForecastSettings) -> pd.DataFrame:
-    """The fallback for series too short for the model: the last season repeated, intervals from seasonal differences."""
+    """The fallback for series too short for the model: the last season repeated, intervals from seasonal differences.
+
+    A series shorter than one season and a step (a young weekly series, m=52) repeats its last value (m=1), as the
+    MASE scale does."""
     from trainer.metrics import seasonal_naive
 
     rows = []
     steps = np.arange(1, settings.horizon + 1)
     for series_id, group in history.groupby("series_id"):
         values = group["value"].interpolate(limit_direction="both").to_numpy()
-        point = seasonal_naive(values, settings.horizon, settings.season_length)
-        diffs = np.abs(values[settings.season_length:] - values[:-settings.season_length]) if len(values) > settings.season_length else np.abs(np.diff(values))
+        m = settings.season_length if len(values) > settings.season_length else 1
+        point = seasonal_naive(values, settings.horizon, m)
+        diffs = np.abs(values[m:] - values[:-m])
         frame = {"series_id": series_id, "timestamp": settings.future(origin, settings.horizon), "step": steps,
                  "forecast": point}
         for level in settings.interval_levels:

@@ -138,6 +138,8 @@ def drift_report(
     if forecast_column in ref.columns and forecast_column in cur.columns:
         ref_sample = add_performance_columns(ref_sample, target_column, forecast_column)
         cur_sample = add_performance_columns(cur_sample, target_column, forecast_column)
+    # A feature with no value on one side (a lag longer than the history so far) cannot be judged for drift.
+    evidently_features = [c for c in evidently_features if ref_sample[c].notna().any() and cur_sample[c].notna().any()]
     window_start = pd.Timestamp(current[timestamp_column].min()).floor(window)
     snapshot = run_report(
         ref_sample, cur_sample, features=evidently_features, target=target_column, forecast=forecast_column,

@@ -116,21 +116,19 @@ def cadence_start(cadence: str, timestamps: pd.Series) -> pd.Series:
     raise ValueError(f"cadence {cadence!r} is not known: use one of {', '.join(CADENCES)}")
 
 
-def infer_freq(frame: pd.DataFrame, candidates: int = 5) -> str | None:
-    """The pandas frequency of long-format data, read off its longest series (a stretch without gaps suffices)."""
+def infer_freq(frame: pd.DataFrame, candidates: int = 5, stretch: int = 7) -> str | None:
+    """The pandas frequency of long-format data: the alias most stretches of `stretch` consecutive timestamps of its
+    longest series agree on (a gap spoils only the stretches that hold it); None when none is regular."""
     if frame.empty:
         return None
     longest = frame.groupby("series_id")["timestamp"].size().nlargest(candidates).index
     found = []
     for series_id in longest:
         stamps = pd.DatetimeIndex(frame.loc[frame["series_id"] == series_id, "timestamp"]).unique().sort_values()
-        for stretch in (stamps, stamps[:25], stamps[-25:]):
-            freq = pd.infer_freq(stretch) if len(stretch) >= 3 else None
-            if freq:
-                found.append(freq)
-                break
+        starts = np.unique(np.linspace(0, max(len(stamps) - stretch, 0), num=10).astype(int))
+        found += [f for f in (pd.infer_freq(stamps[k:k + stretch]) if len(stamps[k:k + stretch]) >= 3 else None
+                              for k in starts) if f]
     return max(set(found), key=found.count) if found else None
-
 
 def grid_ordinals(offset: pd.DateOffset, *stamps) -> list[np.ndarray]:
     """For each array of timestamps, the index of the first grid point at or after each one, on ONE grid of `offset`

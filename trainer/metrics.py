@@ -65,3 +65,13 @@ def seasonal_naive(insample, horizon: int, season_length: int, max_seasons_back:
         value = np.where(pos >= 0, x[np.maximum(pos, 0)], np.nan)
         out = np.where(np.isnan(out), value, out)
     return out
+
+
+def msis(actual, lower, upper, insample, season_length: int, alpha: float = 0.05) -> float:
+    """Mean scaled interval score (M4): mean of (U - L) + 2/alpha * (L - y if y < L) + 2/alpha * (y - U if y > U),
+    divided by the in-sample seasonal naive MAE at lag m (the MASE scale); alpha = 0.05 for the 95% interval."""
+    y, lo, hi = (np.asarray(v, dtype=float) for v in (actual, lower, upper))
+    penalty = (2.0 / alpha) * (np.maximum(lo - y, 0.0) + np.maximum(y - hi, 0.0))
+    scale = mase_scale(insample, season_length)
+    return float(np.mean(hi - lo + penalty) / scale) if scale > 0 else float("nan")
+

@@ -29,10 +29,23 @@ class SeriesSource(dg.ConfigurableResource, ABC):
         return pd.DataFrame(columns=["series_id", "kind", "start", "params"])
 
     def observed_freq(self) -> str | None:
-        """The pandas frequency of the source's data (inferred from its longest series), or None when irregular."""
+        """The pandas frequency of the source's data, inferred from a window at its start that doubles (from a day)
+        until it holds enough steps: a large file is never read whole for this. None when irregular."""
         from resources.frequency import infer_freq
 
         first, last = self.time_range()
         if pd.isna(first):
             return None
-        return infer_freq(self.fetch(pd.Timestamp(first), pd.Timestamp(last) + pd.Timedelta(seconds=1)))
+        first, end, span = pd.Timestamp(first), pd.Timestamp(last) + pd.Timedelta(seconds=1), pd.Timedelta(days=1)
+        while True:
+            sample = self.fetch(first, min(first + span, end))
+            enough = len(sample) and sample.groupby("series_id")["timestamp"].nunique().max() >= 24
+            if enough or first + span >= end:
+                return infer_freq(sample)
+            span *= 4
+
+
+def naive_utc(value) -> pd.Timestamp:
+    """A timestamp as the contract stores it: naive, in UTC when it carried a zone."""
+    stamp = pd.Timestamp(value)
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp
