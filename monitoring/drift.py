@@ -130,8 +130,7 @@ def drift_report(
         per_series["drifted"] = per_series["level_shifted"] | per_series["residual_drifted"]
 
     calendar = _calendar_columns(current, feature_columns, series_column, timestamp_column)
-    # A feature with no value on one side (a weekly lag of a short reference) has no distribution to compare.
-    evidently_features = [c for c in feature_columns if c not in calendar and ref[c].notna().any() and cur[c].notna().any()]
+    evidently_features = [c for c in feature_columns if c not in calendar]
     ref = _same_phase(ref, cur[timestamp_column], timestamp_column, season_ns, pd.Timedelta(window).value)
     ref_sample = ref.sample(n=min(len(ref), reference_sample_rows), random_state=seed)
     cur_sample = cur.sample(n=min(len(cur), current_sample_rows), random_state=seed)
