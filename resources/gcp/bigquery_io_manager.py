@@ -7,7 +7,7 @@ dagster-gcp-pandas' BigQueryPandasIOManager falls short in three ways that stop 
 - it loads naive pandas timestamps as DATETIME, which no TIMESTAMP query parameter can be compared with; here
   every datetime column is loaded as TIMESTAMP (UTC) under an explicit schema;
 - it deletes a partition, then loads the new rows, in two jobs, so a killed writer leaves the partition empty;
-  here the rows are loaded into a staging table and swapped in by one multi-statement transaction.
+  here the rows are loaded into a staging table and swapped in by one MERGE statement (atomic).
 Time-partitioned tables are created partitioned by their partition column (by day, or by month for partitions
 of a month or longer) and clustered by series_id, so a partition's replacement scans only that partition.
 """
@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import pandas as pd
 from dagster._core.definitions.partitions.utils import TimeWindow
-from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice, static_where_clause
+from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice
 from dagster_gcp.bigquery.io_manager import BigQueryClient
 from dagster_gcp_pandas import BigQueryPandasIOManager
 from dagster_gcp_pandas.bigquery.bigquery_pandas_type_handler import BigQueryPandasTypeHandler
@@ -44,7 +44,7 @@ class BigQueryTableClient(BigQueryClient):
 
     @staticmethod
     def delete_table_slice(context, table_slice: TableSlice, connection) -> None:
-        """Nothing: the type handler replaces the slice in the same transaction that inserts the new rows."""
+        """Nothing: the type handler replaces the slice in the same statement that inserts the new rows."""
 
     @staticmethod
     @contextmanager
@@ -54,17 +54,21 @@ class BigQueryTableClient(BigQueryClient):
                               config.get("api_endpoint") or None)
 
 
-def slice_filter(table_slice: TableSlice) -> tuple[str, list]:
-    """The WHERE condition selecting the slice's partitions, with its query parameters."""
+def slice_filter(table_slice: TableSlice, table: str = "") -> tuple[str, list]:
+    """The condition selecting the slice's partitions (columns qualified by table when given), with its parameters."""
     clauses, params = [], []
+    prefix = f"{table}." if table else ""
     for index, dimension in enumerate(table_slice.partition_dimensions):
+        column = f"{prefix}`{identifier(dimension.partition_expr, 'partition_expr (a column name here)')}`"
         if isinstance(dimension.partitions, TimeWindow):
             start, end = dimension.partitions
-            clauses.append(f"{dimension.partition_expr} >= @slice_start{index} AND {dimension.partition_expr} < @slice_end{index}")
+            clauses.append(f"{column} >= @slice_start{index} AND {column} < @slice_end{index}")
             params += [query_parameter(f"slice_start{index}", pd.Timestamp(start)),
                        query_parameter(f"slice_end{index}", pd.Timestamp(end))]
         else:
-            clauses.append(static_where_clause(dimension))
+            keys = [f"@slice{index}_{n}" for n in range(len(dimension.partitions))]
+            clauses.append(f"{column} IN ({', '.join(keys)})")
+            params += [query_parameter(key[1:], str(value)) for key, value in zip(keys, dimension.partitions)]
     return " AND ".join(clauses), params
 
 
@@ -129,23 +133,31 @@ def load(connection, rows: pd.DataFrame, table_id: str, schema: list, dispositio
 
 
 def replace_slice(connection, table_slice: TableSlice, target: str, rows: pd.DataFrame, schema: list) -> None:
-    """Load rows to a staging table, then DELETE the slice and INSERT them in one transaction; drop the staging."""
+    """Load rows to a staging table, then swap them in with ONE MERGE (atomic); drop the staging table.
+
+    `MERGE ... ON FALSE` deletes the slice's old rows (NOT MATCHED BY SOURCE) and inserts every staged row (NOT
+    MATCHED) in a single DML statement, so no reader and no crash ever sees the slice empty or doubled.
+    """
     from google.cloud import bigquery
 
-    condition, params = slice_filter(table_slice)
+    if rows.empty:  # nothing to insert: one DELETE is atomic by itself
+        condition, params = slice_filter(table_slice)
+        connection.query_and_wait(f"DELETE FROM `{target}` WHERE {condition}",
+                                  job_config=bigquery.QueryJobConfig(query_parameters=params))
+        return
+    condition, params = slice_filter(table_slice, "target")
     columns = ", ".join(f"`{field.name}`" for field in schema)
-    staging = None
-    if not rows.empty:
-        staging = f"{target}__staging_{pd.Timestamp.now(tz='UTC').strftime('%Y%m%d%H%M%S%f')}"
-        load(connection, rows, staging, schema, "WRITE_TRUNCATE",
-             expires=pd.Timestamp.now(tz="UTC").to_pydatetime() + pd.Timedelta(hours=STAGING_HOURS))
-    insert = f"INSERT INTO `{target}` ({columns}) SELECT {columns} FROM `{staging}`;\n" if staging else ""
-    script = f"BEGIN TRANSACTION;\nDELETE FROM `{target}` WHERE {condition};\n{insert}COMMIT TRANSACTION;"
+    values = ", ".join(f"incoming.`{field.name}`" for field in schema)
+    staging = f"{target}__staging_{pd.Timestamp.now(tz='UTC').strftime('%Y%m%d%H%M%S%f')}"
+    load(connection, rows, staging, schema, "WRITE_TRUNCATE",
+         expires=pd.Timestamp.now(tz="UTC").to_pydatetime() + pd.Timedelta(hours=STAGING_HOURS))
+    merge = (f"MERGE INTO `{target}` AS target USING `{staging}` AS incoming ON FALSE\n"
+             f"WHEN NOT MATCHED BY SOURCE AND {condition} THEN DELETE\n"
+             f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})")
     try:
-        connection.query_and_wait(script, job_config=bigquery.QueryJobConfig(query_parameters=params))
+        connection.query_and_wait(merge, job_config=bigquery.QueryJobConfig(query_parameters=params))
     finally:
-        if staging:
-            connection.delete_table(staging, not_found_ok=True)
+        connection.delete_table(staging, not_found_ok=True)
 
 
 class BigQueryAssetIOManager(BigQueryPandasIOManager):
