@@ -23,11 +23,10 @@ from dagster_gcp_pandas import BigQueryPandasIOManager
 from dagster_gcp_pandas.bigquery.bigquery_pandas_type_handler import BigQueryPandasTypeHandler
 from pydantic import Field
 
-from resources.gcp.bigquery_warehouse import identifier, parquet_bytes, query_parameter, table_schema, utc_timestamps
+from resources.gcp.bigquery_warehouse import identifier, load, query_parameter, swap_rows, table_schema, utc_timestamps
 from resources.gcp.clients import bigquery_client
 
 CLUSTER_COLUMN = "series_id"
-STAGING_HOURS = 6  # a killed writer's staging table expires by itself
 
 
 class BigQueryTableClient(BigQueryClient):
@@ -118,46 +117,10 @@ class AtomicBigQueryPandasTypeHandler(BigQueryPandasTypeHandler):
         return frame
 
 
-def load(connection, rows: pd.DataFrame, table_id: str, schema: list, disposition: str, expires=None) -> None:
-    """One Parquet load job of rows into table_id under the explicit schema."""
-    from google.cloud import bigquery
-
-    config = bigquery.LoadJobConfig(schema=schema, source_format="PARQUET", write_disposition=disposition,
-                                    create_disposition="CREATE_IF_NEEDED")
-    data = parquet_bytes(rows)
-    connection.load_table_from_file(data, table_id, size=data.getbuffer().nbytes, job_config=config).result()
-    if expires is not None:
-        table = connection.get_table(table_id)
-        table.expires = expires
-        connection.update_table(table, ["expires"])
-
-
 def replace_slice(connection, table_slice: TableSlice, target: str, rows: pd.DataFrame, schema: list) -> None:
-    """Load rows to a staging table, then swap them in with ONE MERGE (atomic); drop the staging table.
-
-    `MERGE ... ON FALSE` deletes the slice's old rows (NOT MATCHED BY SOURCE) and inserts every staged row (NOT
-    MATCHED) in a single DML statement, so no reader and no crash ever sees the slice empty or doubled.
-    """
-    from google.cloud import bigquery
-
-    if rows.empty:  # nothing to insert: one DELETE is atomic by itself
-        condition, params = slice_filter(table_slice)
-        connection.query_and_wait(f"DELETE FROM `{target}` WHERE {condition}",
-                                  job_config=bigquery.QueryJobConfig(query_parameters=params))
-        return
+    """Replace the slice's rows by rows in one atomic statement (see swap_rows)."""
     condition, params = slice_filter(table_slice, "target")
-    columns = ", ".join(f"`{field.name}`" for field in schema)
-    values = ", ".join(f"incoming.`{field.name}`" for field in schema)
-    staging = f"{target}__staging_{pd.Timestamp.now(tz='UTC').strftime('%Y%m%d%H%M%S%f')}"
-    load(connection, rows, staging, schema, "WRITE_TRUNCATE",
-         expires=pd.Timestamp.now(tz="UTC").to_pydatetime() + pd.Timedelta(hours=STAGING_HOURS))
-    merge = (f"MERGE INTO `{target}` AS target USING `{staging}` AS incoming ON FALSE\n"
-             f"WHEN NOT MATCHED BY SOURCE AND {condition} THEN DELETE\n"
-             f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})")
-    try:
-        connection.query_and_wait(merge, job_config=bigquery.QueryJobConfig(query_parameters=params))
-    finally:
-        connection.delete_table(staging, not_found_ok=True)
+    swap_rows(connection, target, rows, schema, condition, params)
 
 
 class BigQueryAssetIOManager(BigQueryPandasIOManager):

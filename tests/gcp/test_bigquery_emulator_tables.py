@@ -29,7 +29,10 @@ def test_asset_and_warehouse_tables_store_timestamps_and_raw_series_is_partition
     for day in ("2024-03-01", "2024-03-02"):
         assert dg.materialize([raw_series], resources=resources, partition_key=day).success
     assert dg.materialize([scored_series], resources={"io_manager": manager}).success
-    warehouse.write("alerts", pd.DataFrame({"created_at": pd.to_datetime(["2024-03-01 08:00"]), "kind": ["x"]}))
+    alert = pd.DataFrame({"created_at": pd.to_datetime(["2024-03-01 08:00"]), "kind": ["x"]})
+    warehouse.write("alerts", alert, replace_where={"kind": "x"})  # the first write may already replace
+    warehouse.write("alerts", alert.assign(created_at=pd.Timestamp("2024-03-01 09:00")), replace_where={"kind": "x"})
+    assert warehouse.read("alerts")["created_at"].tolist() == [pd.Timestamp("2024-03-01 09:00")]
     before = warehouse.read("raw_series")
 
     assert dg.materialize([raw_series], resources=resources, partition_key="2024-03-02").success
