@@ -7,7 +7,7 @@ dagster-gcp-pandas' BigQueryPandasIOManager falls short in three ways that stop 
 - it loads naive pandas timestamps as DATETIME, which no TIMESTAMP query parameter can be compared with; here
   every datetime column is loaded as TIMESTAMP (UTC) under an explicit schema;
 - it deletes a partition, then loads the new rows, in two jobs, so a killed writer leaves the partition empty;
-  here the rows are loaded into a staging table and swapped in by one multi-statement transaction.
+  here the rows are loaded into a staging table and swapped in by one MERGE statement (atomic).
 Time-partitioned tables are created partitioned by their partition column (by day, or by month for partitions
 of a month or longer) and clustered by series_id, so a partition's replacement scans only that partition.
 """
@@ -17,17 +17,16 @@ from contextlib import contextmanager
 
 import pandas as pd
 from dagster._core.definitions.partitions.utils import TimeWindow
-from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice, static_where_clause
+from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice
 from dagster_gcp.bigquery.io_manager import BigQueryClient
 from dagster_gcp_pandas import BigQueryPandasIOManager
 from dagster_gcp_pandas.bigquery.bigquery_pandas_type_handler import BigQueryPandasTypeHandler
 from pydantic import Field
 
-from resources.gcp.bigquery_warehouse import identifier, parquet_bytes, query_parameter, table_schema, utc_timestamps
+from resources.gcp.bigquery_warehouse import identifier, load, query_parameter, swap_rows, table_schema, utc_timestamps
 from resources.gcp.clients import bigquery_client
 
 CLUSTER_COLUMN = "series_id"
-STAGING_HOURS = 6  # a killed writer's staging table expires by itself
 
 
 class BigQueryTableClient(BigQueryClient):
@@ -44,7 +43,7 @@ class BigQueryTableClient(BigQueryClient):
 
     @staticmethod
     def delete_table_slice(context, table_slice: TableSlice, connection) -> None:
-        """Nothing: the type handler replaces the slice in the same transaction that inserts the new rows."""
+        """Nothing: the type handler replaces the slice in the same statement that inserts the new rows."""
 
     @staticmethod
     @contextmanager
@@ -54,17 +53,21 @@ class BigQueryTableClient(BigQueryClient):
                               config.get("api_endpoint") or None)
 
 
-def slice_filter(table_slice: TableSlice) -> tuple[str, list]:
-    """The WHERE condition selecting the slice's partitions, with its query parameters."""
+def slice_filter(table_slice: TableSlice, table: str = "") -> tuple[str, list]:
+    """The condition selecting the slice's partitions (columns qualified by table when given), with its parameters."""
     clauses, params = [], []
+    prefix = f"{table}." if table else ""
     for index, dimension in enumerate(table_slice.partition_dimensions):
+        column = f"{prefix}`{identifier(dimension.partition_expr, 'partition_expr (a column name here)')}`"
         if isinstance(dimension.partitions, TimeWindow):
             start, end = dimension.partitions
-            clauses.append(f"{dimension.partition_expr} >= @slice_start{index} AND {dimension.partition_expr} < @slice_end{index}")
+            clauses.append(f"{column} >= @slice_start{index} AND {column} < @slice_end{index}")
             params += [query_parameter(f"slice_start{index}", pd.Timestamp(start)),
                        query_parameter(f"slice_end{index}", pd.Timestamp(end))]
         else:
-            clauses.append(static_where_clause(dimension))
+            keys = [f"@slice{index}_{n}" for n in range(len(dimension.partitions))]
+            clauses.append(f"{column} IN ({', '.join(keys)})")
+            params += [query_parameter(key[1:], str(value)) for key, value in zip(keys, dimension.partitions)]
     return " AND ".join(clauses), params
 
 
@@ -114,38 +117,10 @@ class AtomicBigQueryPandasTypeHandler(BigQueryPandasTypeHandler):
         return frame
 
 
-def load(connection, rows: pd.DataFrame, table_id: str, schema: list, disposition: str, expires=None) -> None:
-    """One Parquet load job of rows into table_id under the explicit schema."""
-    from google.cloud import bigquery
-
-    config = bigquery.LoadJobConfig(schema=schema, source_format="PARQUET", write_disposition=disposition,
-                                    create_disposition="CREATE_IF_NEEDED")
-    data = parquet_bytes(rows)
-    connection.load_table_from_file(data, table_id, size=data.getbuffer().nbytes, job_config=config).result()
-    if expires is not None:
-        table = connection.get_table(table_id)
-        table.expires = expires
-        connection.update_table(table, ["expires"])
-
-
 def replace_slice(connection, table_slice: TableSlice, target: str, rows: pd.DataFrame, schema: list) -> None:
-    """Load rows to a staging table, then DELETE the slice and INSERT them in one transaction; drop the staging."""
-    from google.cloud import bigquery
-
-    condition, params = slice_filter(table_slice)
-    columns = ", ".join(f"`{field.name}`" for field in schema)
-    staging = None
-    if not rows.empty:
-        staging = f"{target}__staging_{pd.Timestamp.now(tz='UTC').strftime('%Y%m%d%H%M%S%f')}"
-        load(connection, rows, staging, schema, "WRITE_TRUNCATE",
-             expires=pd.Timestamp.now(tz="UTC").to_pydatetime() + pd.Timedelta(hours=STAGING_HOURS))
-    insert = f"INSERT INTO `{target}` ({columns}) SELECT {columns} FROM `{staging}`;\n" if staging else ""
-    script = f"BEGIN TRANSACTION;\nDELETE FROM `{target}` WHERE {condition};\n{insert}COMMIT TRANSACTION;"
-    try:
-        connection.query_and_wait(script, job_config=bigquery.QueryJobConfig(query_parameters=params))
-    finally:
-        if staging:
-            connection.delete_table(staging, not_found_ok=True)
+    """Replace the slice's rows by rows in one atomic statement (see swap_rows)."""
+    condition, params = slice_filter(table_slice, "target")
+    swap_rows(connection, target, rows, schema, condition, params)
 
 
 class BigQueryAssetIOManager(BigQueryPandasIOManager):

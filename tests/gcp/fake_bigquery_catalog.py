@@ -1,8 +1,8 @@
 """FakeBigQuery plus the catalog routes an IO manager uses: datasets, tables (schema, partitioning), scripts.
 
 The stored schema is what BigQuery would store: the load job's explicit schema, else the type BigQuery infers
-from the Parquet file (a naive timestamp becomes DATETIME, a UTC-adjusted one TIMESTAMP). Multi-statement
-queries run statement by statement inside one DuckDB transaction, so a failing statement undoes the script.
+from the Parquet file (a naive timestamp becomes DATETIME, a UTC-adjusted one TIMESTAMP). DML runs in
+DuckDB (MERGE included); fail_next_merge makes the next MERGE fail as a writer killed mid-statement would.
 """
 
 import io
@@ -35,12 +35,12 @@ def inferred_type(field: pa.Field) -> str:
 
 
 class FakeBigQueryCatalog(FakeBigQuery):
-    """Datasets and table resources beside FakeBigQuery's engine; fail_next_script makes the next script fail midway."""
+    """Datasets and table resources beside FakeBigQuery's engine."""
 
     def __init__(self, server: FakeRestServer, datasets=("forecast",)):
         self.datasets = set(datasets)
         self.tables: dict[str, dict] = {}  # project.dataset.table -> table resource as BigQuery returns it
-        self.fail_next_script = False
+        self.fail_next_merge = False
         super().__init__(server)
         inherited = len(server.routes)
         self._routes(server)
@@ -118,22 +118,17 @@ class FakeBigQueryCatalog(FakeBigQuery):
                       "jobReference": {"projectId": match["project"], "jobId": f"query-{len(self.jobs) + 1}"}}
             if len(statements) == 1 and statements[0].upper().startswith("SELECT"):
                 return self._select(statements[0], values, answer)
-            failing = self.fail_next_script and len(statements) > 1
-            self.fail_next_script = False
-            self.db.execute("BEGIN TRANSACTION")
+            statement = statements[0]
+            if self.fail_next_merge and statement.upper().startswith("MERGE"):
+                self.fail_next_merge = False
+                # 400, not 500: the client retries a 500, and a killed writer sends nothing more.
+                return 400, {"error": {"code": 400, "message": "the writer was killed", "status": "ABORTED"}}
             try:
-                for statement in statements:
-                    if statement.upper() in ("BEGIN TRANSACTION", "COMMIT TRANSACTION"):
-                        continue
-                    if failing and statement.upper().startswith("INSERT"):
-                        raise RuntimeError("the writer was killed before the INSERT")
-                    sql = to_duckdb(statement)
-                    self.db.execute(sql, {k: v for k, v in values.items() if f"${k}" in sql})
+                sql = to_duckdb(statement)
+                self.db.execute(sql, {k: v for k, v in values.items() if f"${k}" in sql})
             except Exception as error:
-                self.db.execute("ROLLBACK")
                 status = 404 if "does not exist" in str(error) else 400
                 return status, {"error": {"code": status, "message": str(error), "status": "INVALID_ARGUMENT"}}
-            self.db.execute("COMMIT")
             return 200, answer
 
     def _select(self, statement, values, answer):

@@ -92,29 +92,32 @@ def test_raw_series_is_partitioned_by_day_and_clustered_by_series(io_manager, bi
     assert table["clustering"] == {"fields": ["series_id"]}
 
 
-def test_a_rerun_replaces_only_its_partition_in_one_transaction(io_manager, bigquery, fake_google):
+def test_a_rerun_replaces_only_its_partition_in_one_merge(io_manager, bigquery, fake_google):
     ingest(io_manager, "2024-03-01", "2024-03-02")
     before = bigquery.table(RAW)
     ingest(io_manager, "2024-03-02")
 
     after = bigquery.table(RAW)
-    assert len(after) == len(before)  # replaced, not duplicated
+    assert len(before) == 2 * 24 * 12 and len(after) == len(before)  # replaced, not duplicated
     day_one = before[before["timestamp"] < pd.Timestamp("2024-03-02")]
     assert after["ingested_at"][after["timestamp"] < pd.Timestamp("2024-03-02")].tolist() == day_one["ingested_at"].tolist()
-    script = fake_google.calls("POST", "/queries")[-1].json
-    assert strip(script["query"]).startswith(
-        f"BEGIN TRANSACTION; DELETE FROM `{RAW}` WHERE timestamp >= @slice_start0 AND timestamp < @slice_end0; "
-        f"INSERT INTO `{RAW}` (`series_id`, `timestamp`, `value`, `ingested_at`) SELECT")
-    assert strip(script["query"]).endswith("COMMIT TRANSACTION;")
-    bounds = {p["name"]: p["parameterValue"]["value"] for p in script["queryParameters"]}
+    merge = fake_google.calls("POST", "/queries")[-1].json
+    assert strip(merge["query"]).startswith(
+        f"MERGE INTO `{RAW}` AS target USING `{RAW}__staging_")
+    assert strip(merge["query"]).endswith(
+        "AS incoming ON FALSE WHEN NOT MATCHED BY SOURCE AND target.`timestamp` >= @slice_start0 AND "
+        "target.`timestamp` < @slice_end0 THEN DELETE WHEN NOT MATCHED THEN INSERT (`series_id`, `timestamp`, "
+        "`value`, `ingested_at`) VALUES (incoming.`series_id`, incoming.`timestamp`, incoming.`value`, "
+        "incoming.`ingested_at`)")
+    bounds = {p["name"]: p["parameterValue"]["value"] for p in merge["queryParameters"]}
     assert bounds["slice_start0"].startswith("2024-03-02 00:00:00") and bounds["slice_end0"].startswith("2024-03-03")
     assert [name for name in bigquery.tables if "staging" in name] == []  # the staging table is dropped
 
 
-def test_a_writer_killed_between_delete_and_insert_leaves_the_partition_as_it_was(io_manager, bigquery):
+def test_a_writer_killed_during_the_swap_leaves_the_partition_as_it_was(io_manager, bigquery):
     ingest(io_manager, "2024-03-01")
     before = bigquery.table(RAW)
-    bigquery.fail_next_script = True
+    bigquery.fail_next_merge = True
 
     resources = {"io_manager": io_manager, "source": SyntheticSeriesSource(), "settings": ForecastSettings()}
     result = dg.materialize([raw_series], resources=resources, partition_key="2024-03-01", raise_on_error=False)

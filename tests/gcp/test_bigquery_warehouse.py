@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 from fake_rest import PROJECT
-from fake_bigquery import FakeBigQuery, multipart
+from fake_bigquery import multipart
+from fake_bigquery_catalog import FakeBigQueryCatalog, strip
 
 from resources.gcp.bigquery_warehouse import BigQueryWarehouse
 
@@ -12,7 +13,7 @@ TABLE = f"{PROJECT}.forecast.drift_summary"
 
 @pytest.fixture
 def bigquery(fake_google):
-    return FakeBigQuery(fake_google)
+    return FakeBigQueryCatalog(fake_google)
 
 
 @pytest.fixture
@@ -41,20 +42,31 @@ def test_the_first_write_is_a_load_job_with_our_schema_that_creates_the_table(wa
     assert bigquery.table(TABLE)["series_id"].tolist() == ["A", "B"]
 
 
-def test_replace_where_sends_a_parameterized_delete_then_loads_the_new_rows(warehouse, fake_google, bigquery):
+def test_replace_where_stages_the_new_rows_and_swaps_them_in_with_one_parameterized_merge(warehouse, fake_google,
+                                                                                         bigquery):
     warehouse.write("drift_summary", _rows("2024-03-01", 0.4))
     warehouse.write("drift_summary", _rows("2024-03-02", 0.1))
     warehouse.write("drift_summary", _rows("2024-03-01", 0.9), replace_where={"day": "2024-03-01"})
 
-    (delete,) = fake_google.calls("POST", "/queries")
-    body = delete.json
-    assert body["query"] == f"DELETE FROM `{TABLE}` WHERE `day` = @w0"
-    assert body["parameterMode"] == "NAMED"
+    (merge,) = fake_google.calls("POST", "/queries")
+    body = merge.json
+    assert strip(body["query"]).startswith(f"MERGE INTO `{TABLE}` AS target USING `{TABLE}__staging_")
+    assert "WHEN NOT MATCHED BY SOURCE AND target.`day` = @w0 THEN DELETE WHEN NOT MATCHED THEN INSERT" in strip(body["query"])
     assert body["queryParameters"] == [{"name": "w0", "parameterType": {"type": "STRING"},
                                         "parameterValue": {"value": "2024-03-01"}}]
     assert body["location"] == "EU"
     table = bigquery.table(TABLE).sort_values(["day", "series_id"])
     assert table["drift_share"].tolist() == [0.9, 0.45, 0.1, 0.05]
+    assert [name for name in bigquery.tables if "staging" in name] == []
+
+
+def test_replacing_with_no_rows_is_one_delete(warehouse, fake_google, bigquery):
+    warehouse.write("drift_summary", pd.concat([_rows("2024-03-01", 0.4), _rows("2024-03-02", 0.1)]))
+    warehouse.write("drift_summary", _rows("2024-03-01", 0.4).iloc[:0], replace_where={"day": "2024-03-01"})
+
+    (delete,) = fake_google.calls("POST", "/queries")
+    assert delete.json["query"] == f"DELETE FROM `{TABLE}` AS target WHERE target.`day` = @w0"
+    assert bigquery.table(TABLE)["day"].tolist() == ["2024-03-02", "2024-03-02"]
 
 
 def test_a_first_write_with_replace_where_tolerates_the_missing_table(warehouse, bigquery):
