@@ -61,7 +61,8 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
         current["residual"] = current["value"] - current["forecast"]
     if current.empty:
         raise dg.Failure(f"drift_report: no actuals with model inputs on {day.date()}")
-    features = [name for name in model.spec.feature_names if name != "step"]
+    # A feature the reference never saw (a 3-week lag on a 3-week dataset) cannot be compared: leave it out.
+    features = [name for name in model.spec.feature_names if name != "step" and reference[name].notna().any()]
     result = evaluate_drift(reference, current, feature_columns=features)
 
     # The same number as the Evidently panel and forecast_accuracy's day_ahead_smape: trainer.metrics.smape of the
