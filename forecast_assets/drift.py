@@ -64,7 +64,8 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
         current["residual"] = current["value"] - current["forecast"]
     if current.empty:
         raise dg.Failure(f"drift_report: no actuals with model inputs on {day.date()}")
-    features = [name for name in model.spec.feature_names if name != "step"]
+    # A feature the reference never saw (a 3-week lag on a 3-week dataset) cannot be compared: leave it out.
+    features = [name for name in model.spec.feature_names if name != "step" and reference[name].notna().any()]
     thresholds = DriftThresholds()
     recent = history[history["timestamp"] >= day - (max(thresholds.scan_spans) - 1) * (end - day)]
     result = evaluate_drift(reference, current, feature_columns=features, thresholds=thresholds, recent=recent)
