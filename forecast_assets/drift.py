@@ -7,6 +7,7 @@ import pandas as pd
 
 from forecast_assets.accuracy import cleaned_history, day_window, forecast_accuracy
 from forecast_assets.datasets import load_dataset
+from forecast_assets.forecast_plots import report_url
 from forecast_assets.model_inputs import day_ahead_inputs
 from forecast_assets.partitions import time_partitions
 from resources.artifacts import ArtifactStore
@@ -99,7 +100,7 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
         "realised_smape": smape,
         "alarms": dg.MetadataValue.md(alarms.round(3).to_markdown(index=False) if len(alarms) else "no alarm"),
         "alarm_log": dg.MetadataValue.path(str(alarm_log)),
-        "report": dg.MetadataValue.path(html_uri),
+        "report": dg.MetadataValue.url(report_url(html_uri, getattr(artifacts, "root", None))),
         "evidently_snapshot": snapshot_id,
         "champion": champion.version,
     })

@@ -158,3 +158,39 @@ def forecast_views(history: pd.DataFrame, forecasts: pd.DataFrame, per_series: p
         "forecasts_vs_actuals": dg.MetadataValue.md(markdown_image(png, f"forecasts against actuals {partition_key}")),
         "all_series": dg.MetadataValue.url(report_url(uri, getattr(artifacts, "root", None))),
     }
+
+
+def versions_frame(versions: list) -> pd.DataFrame:
+    """One row per registered model version: its dataset and its own held-out test metrics beside the naive's."""
+    rows = []
+    for v in versions:
+        test, naive = (v.metrics.get("test") or {}), ((v.metrics.get("seasonal_naive") or {}).get("test") or {})
+        rows.append({"version": v.version, "dataset_version": v.dataset_version, "aliases": ", ".join(v.aliases),
+                     "test sMAPE (%)": test.get("smape"), "naive sMAPE (%)": naive.get("smape"),
+                     "test MASE": test.get("mase"), "naive MASE": naive.get("mase"),
+                     "test RMSE (data units)": test.get("rmse")})
+    return pd.DataFrame(rows)
+
+
+def versions_picture(frame: pd.DataFrame) -> bytes:
+    """A PNG with one chart per metric group (sMAPE %, MASE) against model version, the seasonal naive beside."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 2.8))
+    x = range(len(frame))
+    for ax, (metric, unit) in zip(axes, (("sMAPE", "sMAPE (%)"), ("MASE", "MASE"))):
+        ax.plot(x, frame[f"test {unit}"], marker="o", color="tab:blue", label="model, own test window")
+        ax.plot(x, frame[f"naive {unit}"], marker="s", linestyle="--", color="0.5", label="seasonal naive")
+        ax.set_xticks(list(x), frame["version"], fontsize=8)
+        ax.set_title(unit, fontsize=9, loc="left")
+        ax.set_xlabel("model version", fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0].legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=72)
+    plt.close(fig)
+    return buffer.getvalue()

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from forecast_assets.forecast_plots import (forecast_page, forecast_picture, latest_forecasts, markdown_image,
-                                            pick_series, report_url, worst_table)
+                                            pick_series, report_url, versions_frame, versions_picture, worst_table)
 
 DAY = pd.Timestamp("2024-04-02")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -69,3 +69,19 @@ def test_links_point_at_the_ui_server_or_the_cloud_console(tmp_path, monkeypatch
     page = tmp_path / "monitoring" / "2024-04-02" / "forecasts_vs_actuals.html"
     assert report_url(str(page), str(tmp_path)) == "http://127.0.0.1:8501/monitoring/2024-04-02/forecasts_vs_actuals.html"
     assert report_url("gs://bucket/monitoring/x.html") == "https://storage.cloud.google.com/bucket/monitoring/x.html"
+
+
+def test_model_quality_by_version_is_one_png_and_a_table_in_the_data_units():
+    from forecast_assets.training import metrics_table
+    from resources.registry import ModelVersion
+
+    metrics = [{"test": {"smape": s, "mase": s / 10, "rmse": 800.0 + s},
+                "seasonal_naive": {"test": {"smape": 15.0, "mase": 2.0, "rmse": 1500.0}}} for s in (5.0, 4.0, 6.0)]
+    versions = [ModelVersion(version=f"v{i + 1}", uri="/x", dataset_version=f"d{i}", code_version="c", trainer_image="",
+                             metrics=m, aliases=["champion"] if i == 1 else []) for i, m in enumerate(metrics)]
+    frame = versions_frame(versions)
+    assert frame["version"].tolist() == ["v1", "v2", "v3"] and frame.loc[1, "aliases"] == "champion"
+    assert frame["test RMSE (data units)"].tolist() == [805.0, 804.0, 806.0]
+    assert versions_picture(frame).startswith(PNG_MAGIC)
+    table = metrics_table(metrics[0])
+    assert "RMSE (data units)" in table and "seasonal naive, test" in table and "805" in table
