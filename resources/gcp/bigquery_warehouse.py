@@ -28,10 +28,20 @@ def column_type(column: str, dtype) -> str:
     if pd.api.types.is_float_dtype(dtype):
         return "FLOAT64"
     if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "TIMESTAMP"  # naive timestamps are UTC, as in the local warehouse
+        return "TIMESTAMP"  # naive timestamps are UTC, as in the local warehouse (utc_timestamps makes them aware)
     if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
         return "STRING"
     raise ValueError(f"column {column!r} has dtype {dtype}, which has no BigQuery type here")
+
+
+def utc_timestamps(frame: pd.DataFrame) -> pd.DataFrame:
+    """frame with lower-case column names and every datetime column tz-aware UTC (naive ones are UTC already)."""
+    frame = frame.rename(columns=lambda name: str(name).lower())
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column].dtype):
+            values = frame[column]
+            frame[column] = values.dt.tz_localize("UTC") if values.dt.tz is None else values.dt.tz_convert("UTC")
+    return frame
 
 
 def table_schema(rows: pd.DataFrame) -> list:
@@ -114,6 +124,7 @@ class BigQueryWarehouse(Warehouse):
         from google.cloud import bigquery
 
         table_id = self.table_id(table)
+        rows = utc_timestamps(rows)  # stored as TIMESTAMP, never DATETIME (TIMESTAMP parameters compare with it)
         schema = table_schema(rows)  # bad columns fail before anything is deleted
         if replace_where:
             clause, params = where_clause(replace_where)
@@ -132,6 +143,20 @@ class BigQueryWarehouse(Warehouse):
         # With its size known the client sends small files in one multipart request, large ones resumably.
         self.client().load_table_from_file(data, table_id, size=data.getbuffer().nbytes, job_config=config).result()
 
+    def max_value(self, table: str, column: str):
+        from google.api_core.exceptions import NotFound
+
+        # One aggregate: BigQuery scans only the column (a sensor tick must not pull the table into pandas).
+        sql = f"SELECT MAX(`{identifier(column, 'column')}`) AS max_value FROM `{self.table_id(table)}`"
+        try:
+            (row,) = list(self.client().query_and_wait(sql))
+        except NotFound:
+            return None
+        value = row[0]
+        if isinstance(value, datetime):  # naive UTC, as read() returns timestamps
+            value = pd.Timestamp(value).tz_convert("UTC").tz_localize(None) if value.tzinfo else pd.Timestamp(value)
+        return value
+
     def read(self, table, where=None, time_column=None, start=None, end=None) -> pd.DataFrame:
         from google.api_core.exceptions import NotFound
         from google.cloud import bigquery
@@ -149,26 +174,3 @@ class BigQueryWarehouse(Warehouse):
             if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
                 frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
         return frame
-
-
-# raw_series as the BigQuery IO manager should find it: one day partition per observation day, clustered by
-# series so a per-series read scans little. The IO manager creates plain tables, so this is created first.
-RAW_SERIES_COLUMNS = (("series_id", "STRING NOT NULL"), ("timestamp", "TIMESTAMP NOT NULL"),
-                      ("value", "FLOAT64"), ("ingested_at", "TIMESTAMP"))
-
-
-def raw_series_ddl(table_id: str) -> str:
-    """CREATE TABLE for raw_series, partitioned by DATE(timestamp) and clustered by series_id."""
-    columns = ",\n  ".join(f"`{name}` {kind}" for name, kind in RAW_SERIES_COLUMNS)
-    return (f"CREATE TABLE IF NOT EXISTS `{table_id}` (\n  {columns}\n)\n"
-            "PARTITION BY DATE(`timestamp`)\nCLUSTER BY `series_id`")
-
-
-def partition_replace_sql(table_id: str, day) -> tuple[str, list]:
-    """The DELETE that clears one observation day of raw_series before its rows are loaded again, with its parameters.
-
-    The bounds are parameters on the partitioning column, so BigQuery prunes the scan to that one partition.
-    """
-    start = pd.Timestamp(day).normalize()
-    sql = f"DELETE FROM `{table_id}` WHERE `timestamp` >= @partition_start AND `timestamp` < @partition_end"
-    return sql, [query_parameter("partition_start", start), query_parameter("partition_end", start + pd.Timedelta(days=1))]

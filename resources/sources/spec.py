@@ -10,6 +10,7 @@ duckdb: and bigquery: take the column mapping as `series_id=`, `timestamp=` and 
 duckdb:grid.duckdb?table=main.load&series_id=region&timestamp=hour&value=mw.
 """
 
+from typing import Optional
 from urllib.parse import parse_qs
 
 import dagster as dg
@@ -20,7 +21,7 @@ KINDS = ("file/glob/folder", "http(s)", "duckdb:", "bigquery:", "eia:")
 MAPPING_OPTIONS = {"series_id": "series_id_column", "timestamp": "timestamp_column", "value": "value_column"}
 
 
-def source_from_spec(spec: str, bigquery_endpoint: str = "") -> SeriesSource:
+def source_from_spec(spec: str, bigquery_endpoint: str = "", timestamp_format: Optional[str] = None) -> SeriesSource:
     """The source a SOURCE text names; SourceError names the text and what is wrong with it."""
     from resources.sources.file import FileSeriesSource
 
@@ -45,7 +46,7 @@ def source_from_spec(spec: str, bigquery_endpoint: str = "") -> SeriesSource:
 
         respondents = [code.strip().upper() for code in rest.split(",") if code.strip()]
         return EIASeriesSource(api_key=dg.EnvVar("EIA_API_KEY"), respondents=respondents)
-    return FileSeriesSource(path=spec)
+    return FileSeriesSource(path=spec, timestamp_format=timestamp_format)
 
 
 def _options(spec: str, rest: str, allowed: set[str]) -> tuple[str, dict]:

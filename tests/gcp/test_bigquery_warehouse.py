@@ -5,7 +5,7 @@ import pytest
 from fake_rest import PROJECT
 from fake_bigquery import FakeBigQuery, multipart
 
-from resources.gcp.bigquery_warehouse import BigQueryWarehouse, partition_replace_sql, raw_series_ddl
+from resources.gcp.bigquery_warehouse import BigQueryWarehouse
 
 TABLE = f"{PROJECT}.forecast.drift_summary"
 
@@ -95,24 +95,12 @@ def test_names_that_could_inject_sql_are_refused_naming_them(warehouse, fake_goo
     assert fake_google.requests == []  # refused before anything was sent
 
 
-def test_raw_series_ddl_partitions_by_day_and_clusters_by_series():
-    ddl = raw_series_ddl(f"{PROJECT}.forecast.raw_series")
-    assert ddl.startswith(f"CREATE TABLE IF NOT EXISTS `{PROJECT}.forecast.raw_series` (")
-    assert "`series_id` STRING NOT NULL" in ddl and "`timestamp` TIMESTAMP NOT NULL" in ddl
-    assert "`value` FLOAT64" in ddl and "`ingested_at` TIMESTAMP" in ddl
-    assert ddl.endswith("PARTITION BY DATE(`timestamp`)\nCLUSTER BY `series_id`")
-    assert ddl.count("(") == ddl.count(")")
+def test_max_value_is_one_aggregate_query_not_a_read_of_the_table(warehouse, fake_google):
+    warehouse.write("drift_summary", pd.concat([_rows("2024-03-01", 0.4), _rows("2024-03-05", 0.1)]))
 
+    latest = warehouse.max_value("drift_summary", "computed_at")
 
-def test_partition_replace_deletes_exactly_one_observation_day(fake_google, bigquery, warehouse):
-    from google.cloud import bigquery as bigquery_sdk
-
-    rows = pd.DataFrame({"series_id": ["A"] * 4, "value": [1.0, 2.0, 3.0, 4.0],
-                         "timestamp": pd.to_datetime(["2024-03-01 23:00", "2024-03-02 00:00", "2024-03-02 23:00",
-                                                      "2024-03-03 00:00"])})
-    warehouse.write("raw_series", rows)
-    sql, params = partition_replace_sql(f"{PROJECT}.forecast.raw_series", "2024-03-02")
-    # Sent through the real client, executed by the fake's engine.
-    warehouse.client().query_and_wait(sql, job_config=bigquery_sdk.QueryJobConfig(query_parameters=params))
-    assert bigquery.table(f"{PROJECT}.forecast.raw_series")["value"].tolist() == [1.0, 4.0]
-    assert [p.to_api_repr()["parameterType"]["type"] for p in params] == ["TIMESTAMP", "TIMESTAMP"]
+    (query,) = fake_google.calls("POST", "/queries")
+    assert query.json["query"] == f"SELECT MAX(`computed_at`) AS max_value FROM `{TABLE}`"
+    assert latest == pd.Timestamp("2024-03-05 06:00")
+    assert warehouse.max_value("never_written", "computed_at") is None
