@@ -13,7 +13,7 @@ from resources.artifacts import ArtifactStore
 from resources.monitoring import MonitoringWorkspace
 from resources.registry import CHAMPION, ModelRegistry
 from resources.settings import ForecastSettings
-from resources.warehouse import Warehouse
+from resources.warehouse import WAREHOUSE_POOL, Warehouse
 
 MONITORING_TABLE = "monitoring_summary"  # one row per day: what the retrain sensor and dashboards read
 
@@ -26,6 +26,7 @@ def issued_forecasts(warehouse: Warehouse, origin: pd.Timestamp) -> pd.DataFrame
 
 @dg.asset(
     partitions_def=time_partitions,
+    pool=WAREHOUSE_POOL,
     group_name="monitoring",
     kinds={"evidently", "pandas"},
     metadata={"partition_expr": "day"},

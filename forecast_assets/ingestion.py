@@ -6,11 +6,13 @@ import pandas as pd
 from forecast_assets.ingestion_checks import RAW_SERIES_CHECKS, evaluate_raw_checks
 from forecast_assets.partitions import time_partitions
 from resources.settings import ForecastSettings
+from resources.warehouse import WAREHOUSE_POOL
 from resources.sources import SeriesSource
 
 
 @dg.asset(
     partitions_def=time_partitions,
+    pool=WAREHOUSE_POOL,
     group_name="ingestion",
     kinds={"pandas", "table"},
     check_specs=RAW_SERIES_CHECKS,

@@ -26,7 +26,7 @@ from resources.environment import build_source
 from resources.sources.base import SourceError
 from resources.sources.file import FileSeriesSource
 from resources.training_local import trainer_environment
-from resources.warehouse import DuckDBWarehouse
+from resources.warehouse import WAREHOUSE_POOL, DuckDBWarehouse
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -209,3 +209,14 @@ def test_a_writer_blocked_by_another_process_fails_fast_naming_that_process(tmp_
         holder.wait()
     report("lock_holder", waited_seconds=round(waited, 2))
     assert database in str(error.value) and f"PID {holder.pid}" in str(error.value)
+
+
+def test_every_asset_that_writes_the_warehouse_queues_on_its_pool_and_make_limits_it_to_one(tmp_path):
+    from forecast_assets.definitions import defs
+
+    writers = ("raw_series", "training_dataset", "batch_forecasts", "forecast_accuracy", "drift_report")
+    assert {name: defs.resolve_assets_def(name).op.pool for name in writers} == dict.fromkeys(writers, WAREHOUSE_POOL)
+    home = tmp_path / "dagster_home"
+    subprocess.run(["make", "-s", f"DAGSTER_HOME={home}", f"{home}/dagster.yaml"], cwd=PROJECT, check=True)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
