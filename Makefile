@@ -56,6 +56,8 @@ $(VENV)/.synced: pyproject.toml uv.lock $(CURDIR)/.tools/.uv-$(UV_VERSION)
 $(DAGSTER_HOME)/dagster.yaml:
 	@mkdir -p $(DAGSTER_HOME)
 	@printf 'telemetry:\n  enabled: false\nnux:\n  enabled: false\n' > $@
+	@# One warehouse-writing step at a time across runs (WAREHOUSE_POOL): the DuckDB file takes one writer process.
+	@printf 'concurrency:\n  pools:\n    default_limit: 1\n' >> $@
 
 setup: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 

@@ -24,8 +24,8 @@ import duckdb
 START = "2024-01-01"
 
 
-def _writer(database: str, io_manager: str, n_series: int, days: int) -> None:
-    """The child: rewrite the whole range forever, printing `written <seconds>` after each completed rewrite."""
+def _writer(database: str, io_manager: str, n_series: int, days: int, rewrites: int = 0) -> None:
+    """The child: rewrite the whole range `rewrites` times (0: forever), printing `written <seconds>` after each."""
     import dagster as dg
     import numpy as np
     import pandas as pd
@@ -49,10 +49,18 @@ def _writer(database: str, io_manager: str, n_series: int, days: int) -> None:
     resources = {"io_manager": manager_class(database=database, schema="forecast")}
     keys = partitions.get_partition_keys()
     tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
-    while True:
+    done = 0
+    while not rewrites or done < rewrites:
         began = time.monotonic()
         dg.materialize([observations], resources=resources, tags=tags, raise_on_error=True)
         print(f"written {time.monotonic() - began:.3f}", flush=True)
+        done += 1
+
+
+def writer_command(database: str, io_manager: str, n_series: int, days: int, rewrites: int = 0) -> list[str]:
+    """The command line of a child that rewrites the range (see _writer)."""
+    return [sys.executable, "-m", "benchmarks.kill_writes", "--writer", database, "--io-manager", io_manager,
+            "--series", str(n_series), "--days", str(days), "--rewrites", str(rewrites)]
 
 
 def count_rows(database: str) -> int:
@@ -68,8 +76,7 @@ def run_kills(workdir: Path, io_manager: str = "atomic", kills: int = 3, n_serie
     database = str(workdir / f"kill_{io_manager}.duckdb")
     expected = n_series * days * 24
     lost, lost_kills, write_seconds = 0, 0, []
-    command = [sys.executable, "-m", "benchmarks.kill_writes", "--writer", database, "--io-manager", io_manager,
-               "--series", str(n_series), "--days", str(days)]
+    command = writer_command(database, io_manager, n_series, days)
     project = Path(__file__).resolve().parents[1]
     for _ in range(kills):
         child = subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
@@ -98,9 +105,10 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--writer", metavar="DATABASE", help=argparse.SUPPRESS)  # the child's mode
+    parser.add_argument("--rewrites", type=int, default=0, help=argparse.SUPPRESS)  # the child's count (0: forever)
     args = parser.parse_args()
     if args.writer:
-        _writer(args.writer, args.io_manager, args.series, args.days)
+        _writer(args.writer, args.io_manager, args.series, args.days, args.rewrites)
         return
     with tempfile.TemporaryDirectory() as workdir:
         figures = run_kills(Path(workdir), args.io_manager, args.kills, args.series, args.days, args.seed)

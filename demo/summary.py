@@ -11,6 +11,14 @@ def latest_metadata(instance: dg.DagsterInstance, asset: str) -> dict:
     return {k: v.value for k, v in event.asset_materialization.metadata.items()} if event else {}
 
 
+def trained_runs(instance: dg.DagsterInstance, tags: dict) -> list[str]:
+    """Runs with tags that trained a model (candidate_model materialized): an interrupted or failed retrain is none."""
+    runs = instance.get_runs(filters=dg.RunsFilter(tags=tags))
+    return [run.run_id for run in runs if any(
+        event.asset_materialization and event.asset_materialization.asset_key == dg.AssetKey("candidate_model")
+        for event in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION))]
+
+
 def detection_delay(monitoring: pd.DataFrame, events: pd.DataFrame) -> str:
     """Days from the first injected drift to the first alarm on or after it; na without ground truth."""
     drifts = events[events["kind"].isin(DRIFT_KINDS)] if len(events) else events
@@ -49,7 +57,7 @@ def lifecycle_summary(clock, source, live_start: pd.Timestamp) -> dict:
         monitoring = pd.DataFrame({"day": pd.Series(dtype="datetime64[ns]"), "alarm": pd.Series(dtype=bool)})
     monitoring = monitoring[monitoring["day"] >= live_start]
     forecasts = warehouse.read("batch_forecasts", time_column="origin", start=live_start)
-    drift_retrains = [r for r in clock.runs if r[0] == "training_job" and r[2] == "drift_sensor" and r[3]]  # succeeded
+    drift_retrains = trained_runs(clock.instance, {"forecast/trigger": "drift_sensor"})
 
     def rounded(key):
         return round(float(champion[key]), 3) if key in champion else "na"

@@ -14,7 +14,7 @@ from resources.artifacts import ArtifactStore
 from resources.monitoring import MonitoringWorkspace
 from resources.registry import CHAMPION, ModelRegistry
 from resources.settings import ForecastSettings
-from resources.warehouse import Warehouse
+from resources.warehouse import WAREHOUSE_POOL, Warehouse
 
 MONITORING_TABLE = "monitoring_summary"  # one row per day: what the retrain sensor and dashboards read
 ALARMS_TABLE = "monitoring_alarms"  # one row per flagged series and signal (the alarm log's rows); written only here
@@ -28,6 +28,7 @@ def issued_forecasts(warehouse: Warehouse, origin: pd.Timestamp) -> pd.DataFrame
 
 @dg.asset(
     partitions_def=time_partitions,
+    pool=WAREHOUSE_POOL,
     group_name="monitoring",
     kinds={"evidently", "pandas"},
     metadata={"partition_expr": "day"},

@@ -7,11 +7,13 @@ from forecast_assets.ingestion_checks import RAW_SERIES_CHECKS, evaluate_raw_che
 from forecast_assets.partitions import time_partitions
 from forecast_assets.source_revisions import source_data, source_revision_sensor
 from resources.settings import ForecastSettings
+from resources.warehouse import WAREHOUSE_POOL
 from resources.sources import SeriesSource
 
 
 @dg.asset(
     partitions_def=time_partitions,
+    pool=WAREHOUSE_POOL,
     group_name="ingestion",
     kinds={"pandas", "table"},
     check_specs=RAW_SERIES_CHECKS,

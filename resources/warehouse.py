@@ -8,6 +8,10 @@ import pandas as pd
 
 from resources.duckdb_io import duckdb_connection
 
+# The concurrency pool of every asset that writes the warehouse: where the instance limits it (the local DuckDB file
+# takes one writer process at a time), runs queue on it instead of failing on the file lock.
+WAREHOUSE_POOL = "warehouse"
+
 
 class Warehouse(dg.ConfigurableResource, ABC):
     """Append, replace and read whole tables or time ranges of them; the IO manager handles asset tables."""

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -16,14 +17,16 @@ import pandas as pd
 import pytest
 
 from benchmarks.interrupt_demo import run_interrupts
-from benchmarks.kill_writes import run_kills
+from benchmarks.kill_writes import count_rows, run_kills, writer_command
 from forecast_assets.champion import candidate_to_judge
+from resources.duckdb_io import WarehouseLockedError, duckdb_connection
 from resources.registry import CHALLENGER
 from resources.registry_local import LocalModelRegistry
 from resources.environment import build_source
 from resources.sources.base import SourceError
 from resources.sources.file import FileSeriesSource
 from resources.training_local import trainer_environment
+from resources.warehouse import WAREHOUSE_POOL, DuckDBWarehouse
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -169,3 +172,51 @@ def test_ctrl_c_or_sigterm_stops_the_demo_leaves_no_run_started_and_exits_non_ze
         assert not one["finished_before"], one  # the signal reached a running demo
         assert one["exit_code"] in (130, 143), one
         assert not {"STARTED", "NOT_STARTED", "STARTING"} & set(one["run_statuses"]), one
+
+
+def test_two_writers_and_a_polling_reader_at_once_all_succeed(tmp_path):
+    database = str(tmp_path / "shared.duckdb")
+    project = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    writers = [subprocess.Popen(writer_command(database, "atomic", 100, 30, rewrites=3), cwd=PROJECT, env=project,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    warehouse, reads = DuckDBWarehouse(database=database), 0
+    while any(writer.poll() is None for writer in writers):  # a sensor or the UI reading meanwhile
+        reads += len(warehouse.read("observations")) > 0
+        time.sleep(0.2)
+    outputs = [writer.communicate() for writer in writers]
+    report("concurrent_writers", writers=2, rewrites_each=3, reads=reads,
+           exit_codes=[writer.returncode for writer in writers])
+    for writer, (out, err) in zip(writers, outputs):
+        assert writer.returncode == 0, err[-2000:]
+        assert out.count("written") == 3
+    assert count_rows(database) == 100 * 30 * 24
+
+
+def test_a_writer_blocked_by_another_process_fails_fast_naming_that_process(tmp_path):
+    database = str(tmp_path / "held.duckdb")
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('holding', flush=True); time.sleep(60)", database],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().startswith("holding")
+        began = time.monotonic()
+        with pytest.raises(WarehouseLockedError) as error:
+            with duckdb_connection(database, wait_seconds=1.0):
+                pass
+        waited = time.monotonic() - began
+    finally:
+        holder.kill()
+        holder.wait()
+    report("lock_holder", waited_seconds=round(waited, 2))
+    assert database in str(error.value) and f"PID {holder.pid}" in str(error.value)
+
+
+def test_every_asset_that_writes_the_warehouse_queues_on_its_pool_and_make_limits_it_to_one(tmp_path):
+    from forecast_assets.definitions import defs
+
+    writers = ("raw_series", "training_dataset", "batch_forecasts", "forecast_accuracy", "drift_report")
+    assert {name: defs.resolve_assets_def(name).op.pool for name in writers} == dict.fromkeys(writers, WAREHOUSE_POOL)
+    home = tmp_path / "dagster_home"
+    subprocess.run(["make", "-s", f"DAGSTER_HOME={home}", f"{home}/dagster.yaml"], cwd=PROJECT, check=True)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
