@@ -79,7 +79,8 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
     error_decay = bool(smape > settings.error_alarm_ratio * baseline) if baseline == baseline else False
     alarms = alarm_rows(day, result.per_series, thresholds.series_z, panel_smape=smape, baseline_smape=baseline,
                         error_ratio=settings.error_alarm_ratio, by_series_smape=series_smape(current),
-                        champion=champion.version, scan_z=thresholds.scan_z)
+                        champion=champion.version, scan_z=thresholds.scan_z,
+                        champion_saw_scan=bool(ref_end > day - (max(thresholds.scan_spans) - 1) * (end - day)))
     alarm = bool(alarms["alarm"].any())
     warehouse.write(ALARMS_TABLE, alarms, replace_where={"day": day.to_pydatetime()})
     alarm_log = monitoring_workspace.record_alarms(day, alarms)

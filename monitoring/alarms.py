@@ -4,7 +4,8 @@ Signals: "label drift" (the series' level left its own seasonal reference for th
 the persistent level-shift scan, in standard deviations of the reference's shifts over the same span), "concept drift" (its residuals shifted the same way: residual_drift_score) and
 "error" (realised sMAPE of the issued forecasts above error_alarm_ratio x the champion's test sMAPE: the row names
 each series over that bar, or "*" for the panel when only the panel mean is). `alarm` says whether the row raises
-the day's retrain alarm: error rows always; drift rows while the series' realised sMAPE is above that same bar.
+the day's retrain alarm: error rows always; drift rows against a champion trained before the scanned days always,
+and against one trained on them while the series' realised sMAPE is above that same bar.
 """
 
 import numpy as np
@@ -24,8 +25,12 @@ def series_smape(current: pd.DataFrame) -> pd.Series:
 
 
 def alarm_rows(day, per_series: pd.DataFrame, series_z: float, *, panel_smape: float, baseline_smape: float,
-               error_ratio: float, by_series_smape: pd.Series, champion: str, scan_z: float = float("nan")) -> pd.DataFrame:
-    """The day's alarms (columns ALARM_COLUMNS): drift rows from the per-series table, error rows from sMAPE."""
+               error_ratio: float, by_series_smape: pd.Series, champion: str, scan_z: float = float("nan"),
+               champion_saw_scan: bool = True) -> pd.DataFrame:
+    """The day's alarms (columns ALARM_COLUMNS): drift rows from the per-series table, error rows from sMAPE.
+
+    champion_saw_scan: whether the champion's training data reaches into the days the drift scan looked at; a
+    champion that never saw them cannot have learnt the new level, so drift against it raises the alarm as it is."""
     rows = []
     known_bar = bool(np.isfinite(baseline_smape) and baseline_smape > 0)
     bar = error_ratio * baseline_smape if known_bar else np.nan
@@ -39,7 +44,7 @@ def alarm_rows(day, per_series: pd.DataFrame, series_z: float, *, panel_smape: f
             # once a retrained champion forecasts the new level well, the drift (measured against its mostly older
             # training window) is context, and the alarm clears.
             error = by_series_smape.get(r["series_id"], np.nan)
-            raises = not known_bar or not np.isfinite(error) or error > bar
+            raises = not champion_saw_scan or not known_bar or not np.isfinite(error) or error > bar
             rows.append((r["series_id"], signal, float(r[score]), threshold, raises))
     if known_bar and panel_smape > bar:
         over = by_series_smape[by_series_smape > bar]

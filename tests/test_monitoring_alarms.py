@@ -69,3 +69,13 @@ def test_a_drifted_series_raises_the_alarm_only_while_its_error_is_out_of_the_no
     assert hurting["alarm"].tolist() == [True]
     recovered = rows(drifted, by_series=pd.Series({"s1": 2.5, "s2": 2.0, "s3": 2.0}))  # bar: 1.5 x 2.0 = 3.0
     assert recovered[["series_id", "signal", "alarm"]].values.tolist() == [["s1", LABEL_DRIFT, False]]
+
+
+def test_drift_against_a_champion_that_never_saw_the_scanned_days_raises_the_alarm_whatever_its_error():
+    # Lag features can keep one day's error low after a level shift; only a champion trained on the new level may
+    # have the alarm cleared by its error.
+    drifted = per_series(label=("s1",))
+    small_error = pd.Series({"s1": 2.5, "s2": 2.0, "s3": 2.0})  # under the bar of 1.5 x 2.0
+    stale = alarm_rows(DAY, drifted, 4.0, panel_smape=2.0, baseline_smape=2.0, error_ratio=1.5,
+                       by_series_smape=small_error, champion="v3", champion_saw_scan=False)
+    assert stale[["series_id", "signal", "alarm"]].values.tolist() == [["s1", LABEL_DRIFT, True]]
