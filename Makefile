@@ -21,15 +21,25 @@ DAYS ?=
 TIMESTAMP_FORMAT ?=
 DAGSTER_PORT ?= 3000
 EVIDENTLY_PORT ?= 8000
+# The static server for the HTML reports that asset metadata links to; the demo writes links to this port.
+REPORTS_PORT ?= 8001
+export FORECAST_REPORTS_URL ?= http://127.0.0.1:$(REPORTS_PORT)
 DEMO_ARGS := $(if $(SOURCE),--source "$(SOURCE)") $(if $(DAYS),--live-partitions $(DAYS)) \
 	$(if $(TIMESTAMP_FORMAT),--timestamp-format "$(TIMESTAMP_FORMAT)")
 
 .PHONY: help setup demo test ui clean bench
 
+# The demo replays a fixed history, so its partitions (and the UI's) end with the source's data, not today;
+# `make ui SOURCE=...` shows the code location of the file the demo ran on.
+demo ui: export FORECAST_PARTITIONS_END ?= data
+ifneq ($(SOURCE),)
+ui: export FORECAST_SOURCE := $(SOURCE)
+endif
+
 help:
 	@echo "make demo   run the whole lifecycle on the local default (SOURCE=<file or URL> for your own data)"
 	@echo "make test   run the test suite"
-	@echo "make ui     Dagster UI on http://127.0.0.1:$(DAGSTER_PORT) and Evidently UI on http://127.0.0.1:$(EVIDENTLY_PORT) (DAGSTER_PORT=, EVIDENTLY_PORT= to change)"
+	@echo "make ui     (SOURCE= the demo's file) Dagster UI on http://127.0.0.1:$(DAGSTER_PORT) and Evidently UI on http://127.0.0.1:$(EVIDENTLY_PORT) (DAGSTER_PORT=, EVIDENTLY_PORT= to change)"
 	@echo "make bench  run the benchmarks in benchmarks/"
 	@echo "make clean  remove all local state ($(FORECAST_HOME))"
 
@@ -61,7 +71,7 @@ test: setup
 	$(PY) -m pytest
 
 ui: setup
-	$(PY) -m demo.ui --dagster-port $(DAGSTER_PORT) --evidently-port $(EVIDENTLY_PORT)
+	$(PY) -m demo.ui --dagster-port $(DAGSTER_PORT) --evidently-port $(EVIDENTLY_PORT) --reports-port $(REPORTS_PORT)
 
 bench: setup
 	$(PY) -m benchmarks.drift_report

@@ -1,10 +1,15 @@
-"""M4 benchmark: our pipeline and the peer on one M4 set, scored with the M4 definitions beside sNaive and Naive2.
+"""Benchmark on a set in the M4 file layout (M4, M3, ...): our pipeline and the peer, scored with the M4 definitions
+beside sNaive and Naive2.
 
-    python -m benchmarks.m4 --data-dir DIR --frequency Hourly [--out JSON] [--skip-peer]
+    python -m benchmarks.m4 --data-dir DIR --frequency F [--horizon H] [--season-length M] [--out JSON] [--skip-peer]
 
-Writes a JSON (per-series results, set-level figures, the published table with our row and the peer's at their
-ranks, timings) and prints a short table; the last line is `sMAPE=<x> MASE=<y> OWA=<z>` for our pipeline.
-OWA follows the published table's convention (from the figures rounded to 3 decimals, see m4_scoring.published_owa).
+F is an M4 frequency (Yearly, Quarterly, Monthly, Weekly, Daily, Hourly) or M3's Other; H and m default to the M4
+rules (Other: 8 and 1) and can be overridden for sets that follow other rules. Writes a JSON (per-series results,
+set-level figures, the published table with our row and the peer's at their ranks, timings) and prints a short
+table with sMAPE, MASE, OWA and the 95% interval's MSIS and coverage; the last line is `sMAPE=<x> MASE=<y> OWA=<z>`
+for our pipeline. OWA follows the published table's convention (from the figures rounded to 3 decimals, see
+m4_scoring.published_owa). An M3 folder (its published_results.csv beside the category folders) is scored as the
+M3 competition did (negative forecasts set to zero) and ranked by sMAPE.
 """
 
 import argparse
@@ -15,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmarks.m3_published import m3_published_path, m3_published_table
 from benchmarks.m4_pipeline import forecast_with_pipeline, load_m4_set
 from benchmarks.m4_scoring import (
     benchmark_forecasts,
@@ -33,28 +39,34 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"  # git-ignored
 OURS, PEER = "ours", "mlforecast-xgboost"
 
 
-def run_benchmark(data_dir: Path, frequency: str, workdir: Path, skip_peer: bool = False) -> dict:
+def run_benchmark(data_dir: Path, frequency: str, workdir: Path, skip_peer: bool = False,
+                  horizon: int | None = None, season_length: int | None = None) -> dict:
     """Forecast the set with our pipeline (and the peer), score every method, and return the report."""
-    m4 = load_m4_set(data_dir, frequency)
+    m4 = load_m4_set(data_dir, frequency, horizon, season_length)
     rule = m4.rule
+    m3_path = m3_published_path(data_dir)
     insamples, outsamples = series_arrays(m4.train), series_arrays(m4.test)
     forecasts = benchmark_forecasts(insamples, rule.horizon, rule.season_length)
     timings = {}
 
     ours = forecast_with_pipeline(m4, workdir)
     forecasts[OURS] = forecast_arrays(ours.forecasts)
+    ours_intervals = dict(zip(forecasts[OURS], zip(forecast_arrays(ours.forecasts, "lo_95").values(),
+                                                    forecast_arrays(ours.forecasts, "hi_95").values())))
     timings.update(ours_train_seconds=ours.train_seconds, ours_forecast_seconds=ours.forecast_seconds,
                    ours_train_forecast_seconds=ours.total_seconds)  # fmt: skip
     if not skip_peer:
         from benchmarks.peer import forecast_with_peer
 
-        peer = forecast_with_peer(m4.train, frequency, rule.freq, rule.horizon)
+        peer = forecast_with_peer(m4.train, m4.calendar, rule.freq, rule.horizon, rule.season_length)
         forecasts[PEER] = forecast_arrays(peer.forecasts)
         timings.update(peer_fit_seconds=peer.fit_seconds, peer_predict_seconds=peer.predict_seconds,
                        peer_fit_predict_seconds=peer.fit_predict_seconds,
                        ours_to_peer_time_ratio=ours.total_seconds / peer.fit_predict_seconds)  # fmt: skip
 
-    per_series = {name: score_series(insamples, outsamples, f, rule.season_length) for name, f in forecasts.items()}
+    per_series = {name: score_series(insamples, outsamples, f, rule.season_length,
+                                     ours_intervals if name == OURS else None, clip_negative=m3_path is not None)
+                  for name, f in forecasts.items()}
     levels = {name: set_level(scores) for name, scores in per_series.items()}
     naive2 = levels["Naive2"]
     for figures in levels.values():
@@ -62,7 +74,8 @@ def run_benchmark(data_dir: Path, frequency: str, workdir: Path, skip_peer: bool
         figures["owa_unrounded"] = owa(figures["smape"], figures["mase"], naive2["smape"], naive2["mase"])
 
     report = {
-        "frequency": frequency,
+        "frequency": m4.frequency,
+        "scoring": "M3 (negative forecasts set to zero, ranked by sMAPE)" if m3_path else "M4",
         "horizon": rule.horizon,
         "season_length": rule.season_length,
         "series": len(outsamples),
@@ -74,10 +87,10 @@ def run_benchmark(data_dir: Path, frequency: str, workdir: Path, skip_peer: bool
         "published_table": None,
         "ranks": {},
     }
-    published = published_results(data_dir)
+    published = m3_published_table(m3_path, m4.frequency) if m3_path else published_results(data_dir)
     if published is not None:
         entries = [{"id": name, "author": name, "type": "this run", **levels[name]} for name in (OURS, PEER) if name in levels]
-        table = insert_ranked(published, frequency, entries)
+        table = insert_ranked(published, m4.frequency, entries, rank_by="sMAPE" if m3_path else "OWA")
         report["published_table"] = json.loads(table.to_json(orient="records", double_precision=15))
         report["ranks"] = {entry["id"]: rank_of(table, entry["id"]) for entry in entries}
     return report
@@ -87,25 +100,32 @@ def _per_series_records(per_series: dict[str, pd.DataFrame]) -> list[dict]:
     """One record per series: sMAPE and MASE of every method, side by side."""
     merged = None
     for name, scores in per_series.items():
-        renamed = scores.rename(columns={"smape": f"{name}_smape", "mase": f"{name}_mase"})
+        renamed = scores.rename(columns={c: f"{name}_{c}" for c in scores.columns if c != "series_id"})
         merged = renamed if merged is None else merged.merge(renamed, on="series_id")
     return json.loads(merged.to_json(orient="records", double_precision=15))
 
 
 def summary_lines(report: dict) -> list[str]:
-    """The printed table (method, sMAPE, MASE, OWA, rank in the published table, seconds), then the contract line."""
+    """The printed table (method, sMAPE, MASE, OWA, MSIS, coverage, published rank, seconds), then the contract line."""
     timings, ranks = report["timings"], report["ranks"]
     seconds = {OURS: timings.get("ours_train_forecast_seconds"), PEER: timings.get("peer_fit_predict_seconds")}
-    lines = [f"M4 {report['frequency']}: {report['series']} series, H={report['horizon']}, m={report['season_length']}, "
-             f"our route: {report['pipeline_route']}",
-             f"{'method':<20} {'sMAPE':>8} {'MASE':>7} {'OWA':>7} {'rank':>5} {'seconds':>8}"]  # fmt: skip
+    lines = [f"{report['frequency']}: {report['series']} series, H={report['horizon']}, m={report['season_length']}, "
+             f"scoring {report.get('scoring', 'M4')}, our route: {report['pipeline_route']}"
+             + (f", family {report['pipeline_details']['model_family']}"
+                if report["pipeline_details"].get("model_family") else ""),
+             f"{'method':<20} {'sMAPE':>8} {'MASE':>7} {'OWA':>7} {'MSIS':>7} {'cover95':>7} {'rank':>5} {'seconds':>8}"]  # fmt: skip
     for name, figures in report["set_level"].items():
         rank = ranks.get(name, "")
         took = f"{seconds[name]:.1f}" if seconds.get(name) is not None else ""
-        lines.append(f"{name:<20} {figures['smape']:>8.3f} {figures['mase']:>7.3f} {figures['owa']:>7.3f} {rank!s:>5} {took:>8}")
+        msis = f"{figures['msis']:.3f}" if "msis" in figures else ""
+        cover = f"{figures['coverage']:.3f}" if "coverage" in figures else ""
+        lines.append(f"{name:<20} {figures['smape']:>8.3f} {figures['mase']:>7.3f} {figures['owa']:>7.3f} {msis:>7} "
+                     f"{cover:>7} {rank!s:>5} {took:>8}")
     if "ours_to_peer_time_ratio" in timings:
         lines.append(f"time ours/peer = {timings['ours_to_peer_time_ratio']:.2f}")
     ours = report["set_level"][OURS]
+    if "msis" in ours:
+        lines.append(f"MSIS={ours['msis']:.3f} coverage95={ours['coverage']:.3f}")
     lines.append(f"sMAPE={ours['smape']:.3f} MASE={ours['mase']:.3f} OWA={ours['owa']:.3f}")
     return lines
 
@@ -114,16 +134,22 @@ def main(argv: list[str] | None = None) -> None:
     """Command line entry point (see the module docstring)."""
     # As the trainer does: spinning OpenMP workers slow XGBoost several-fold on shared cores (read when it loads).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.m4", description="M4 benchmark of our pipeline.")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.m4",
+                                     description="Benchmark of our pipeline on a set in the M4 file layout.")
     parser.add_argument("--data-dir", type=Path, required=True, help="folder with train.csv and test.csv")
-    parser.add_argument("--frequency", required=True, help="Yearly, Quarterly, Monthly, Weekly, Daily or Hourly")
+    parser.add_argument("--frequency", required=True,
+                        help="Yearly, Quarterly, Monthly, Weekly, Daily, Hourly, or Other (M3's)")
+    parser.add_argument("--horizon", type=int, default=None, help="forecast horizon H (default: the set's M4 rule)")
+    parser.add_argument("--season-length", type=int, default=None,
+                        help="seasonality m for MASE, MSIS, Naive2 and the models (default: the set's M4 rule)")
     parser.add_argument("--out", type=Path, default=None,
-                        help="report JSON (default: benchmarks/results/m4_<frequency>.json)")
+                        help="report JSON (default: benchmarks/results/<competition folder>_<frequency>.json)")
     parser.add_argument("--skip-peer", action="store_true", help="do not run mlforecast")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="m4-bench-") as workdir:
-        report = run_benchmark(args.data_dir, args.frequency, Path(workdir), args.skip_peer)
-    out = args.out or RESULTS_DIR / f"m4_{args.frequency.lower()}.json"
+        report = run_benchmark(args.data_dir, args.frequency, Path(workdir), args.skip_peer, args.horizon,
+                               args.season_length)
+    out = args.out or RESULTS_DIR / f"{args.data_dir.resolve().parent.name}_{report['frequency'].lower()}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1, default=str))
     lines = summary_lines(report)

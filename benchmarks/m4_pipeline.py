@@ -1,19 +1,28 @@
-"""Our side of the M4 benchmark: forecasts of every series of an M4 set, made by our own pipeline, and how long it took."""
+"""Our side of the M4 benchmark: forecasts of every series of a set in the M4 file layout (M4, M3, ...), made by our
+own pipeline, and how long it took."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from resources.sources.m4 import M4Rule, m4_rule, read_m4, read_m4_test
+from resources.sources.m4 import M4_RULES, M4Rule, m4_rule, read_m4, read_m4_test
+
+# Sets named by other competitions that have no M4 rule: the M4 calendar their steps are laid out on, and the rule.
+# M3 "other" (174 series of unstated frequency, h = 8, m = 1) is laid out on a daily calendar.
+OTHER_RULES: dict[str, tuple[str, M4Rule]] = {"Other": ("Daily", M4Rule("D", 8, 1))}
 
 
 @dataclass
 class M4Set:
-    """One M4 set on disk and in the long format: training values and the H test values that follow each series."""
+    """One set on disk and in the long format: training values and the H test values that follow each series.
+
+    `calendar` is the M4 frequency name whose synthetic calendar the file is read on (the frequency itself for the
+    M4 names)."""
 
     frequency: str
     rule: M4Rule
+    calendar: str
     train_path: Path
     test_path: Path
     train: pd.DataFrame
@@ -22,7 +31,7 @@ class M4Set:
 
 @dataclass
 class PipelineForecasts:
-    """Our forecasts (series_id, timestamp, step, forecast) with the wall time of training and of forecasting."""
+    """Our forecasts (series_id, timestamp, step, forecast, lo_95, hi_95) with the wall times of training and forecasting."""
 
     forecasts: pd.DataFrame
     train_seconds: float
@@ -36,22 +45,41 @@ class PipelineForecasts:
         return self.train_seconds + self.forecast_seconds
 
 
-def load_m4_set(data_dir: Path, frequency: str) -> M4Set:
-    """train.csv and test.csv of data_dir read with the project's M4 file source; names the missing file."""
+def set_rule(frequency: str, horizon: int | None = None, season_length: int | None = None) -> tuple[str, M4Rule]:
+    """(canonical frequency name, rule) of a set: the M4 rule or OTHER_RULES, with the horizon and m overridden."""
+    key = str(frequency).strip().lower()
+    other = {name.lower(): (name, rule) for name, (_, rule) in OTHER_RULES.items()}
+    if key in other:
+        name, rule = other[key]
+    else:
+        rule = m4_rule(frequency)  # names the known frequencies when this one is not
+        name = next(n for n in M4_RULES if n.lower() == key)
+    for value, what in ((horizon, "--horizon"), (season_length, "--season-length")):
+        if value is not None and value < 1:
+            raise ValueError(f"{what} must be at least 1, got {value}")
+    return name, M4Rule(rule.freq, horizon or rule.horizon, season_length or rule.season_length)
+
+
+def load_m4_set(data_dir: Path, frequency: str, horizon: int | None = None, season_length: int | None = None) -> M4Set:
+    """train.csv and test.csv of data_dir read with the project's M4 file source; names the missing file.
+
+    The test file must hold at least H values per series; with a shorter --horizon only the first H are scored."""
     data_dir = Path(data_dir)
     train_path, test_path = data_dir / "train.csv", data_dir / "test.csv"
     for path in (train_path, test_path):
         if not path.is_file():
             raise FileNotFoundError(f"M4 set {frequency}: {path} not found (expected train.csv and test.csv in {data_dir})")
-    rule = m4_rule(frequency)
-    return M4Set(
-        frequency=frequency,
-        rule=rule,
-        train_path=train_path,
-        test_path=test_path,
-        train=read_m4(train_path, frequency),
-        test=read_m4_test(train_path, test_path, frequency),
-    )
+    name, rule = set_rule(frequency, horizon, season_length)
+    calendar = OTHER_RULES[name][0] if name in OTHER_RULES else name
+    test = read_m4_test(train_path, test_path, calendar)
+    steps = test.groupby("series_id").size()
+    if (steps < rule.horizon).any():
+        short = steps[steps < rule.horizon]
+        raise ValueError(f"{test_path}: {len(short)} series have fewer than H={rule.horizon} test values "
+                         f"(e.g. {short.index[0]} has {int(short.iloc[0])}); pass a smaller --horizon")
+    test = test[test.groupby("series_id").cumcount() < rule.horizon].reset_index(drop=True)
+    return M4Set(frequency=name, rule=rule, calendar=calendar, train_path=train_path, test_path=test_path,
+                 train=read_m4(train_path, calendar), test=test)
 
 
 def forecast_with_pipeline(m4: M4Set, workdir: Path) -> PipelineForecasts:

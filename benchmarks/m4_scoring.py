@@ -1,4 +1,5 @@
-"""M4 scoring: per-series sMAPE and MASE, set-level averages, OWA against Naive2, and ranks in the published table."""
+"""M4 scoring: per-series sMAPE, MASE and the 95% interval's MSIS and coverage, set-level averages, OWA against
+Naive2, and ranks in the published table."""
 
 from pathlib import Path
 
@@ -6,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.naive2 import naive2, snaive
-from trainer.metrics import mase, smape
+from trainer.metrics import coverage, mase, msis, smape
 
 
 class ScoringError(ValueError):
@@ -39,8 +40,13 @@ def score_series(
     outsamples: dict[str, np.ndarray],
     forecasts: dict[str, np.ndarray],
     season_length: int,
+    intervals: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    clip_negative: bool = False,
 ) -> pd.DataFrame:
-    """Per-series sMAPE (%) and MASE (scale: in-sample seasonal naive MAE at lag m); every series must be forecast."""
+    """Per-series sMAPE (%) and MASE (scale: in-sample seasonal naive MAE at lag m); every series must be forecast.
+
+    intervals ({id: (lower, upper)} of the 95% interval) adds MSIS and coverage. clip_negative: negative forecasts
+    are set to zero first, as the M3 competition scored them."""
     rows = []
     for sid, actual in outsamples.items():
         if sid not in forecasts:
@@ -50,14 +56,23 @@ def score_series(
             raise ScoringError(f"series {sid}: {len(forecast)} forecast steps for {len(actual)} actuals")
         if not np.isfinite(forecast).all():
             raise ScoringError(f"series {sid}: forecast has non-finite values")
-        score = mase(actual, forecast, insamples[sid], season_length)
-        rows.append({"series_id": sid, "smape": smape(actual, forecast), "mase": score})
-    return pd.DataFrame(rows, columns=["series_id", "smape", "mase"])
+        if clip_negative:
+            forecast = np.maximum(forecast, 0.0)
+        row = {"series_id": sid, "smape": smape(actual, forecast),
+               "mase": mase(actual, forecast, insamples[sid], season_length)}
+        if intervals is not None:
+            lower, upper = (np.asarray(v, dtype=float) for v in intervals[sid])
+            row["msis"] = msis(actual, lower, upper, insamples[sid], season_length)
+            row["coverage"] = coverage(actual, lower, upper)
+        rows.append(row)
+    columns = ["series_id", "smape", "mase", *(["msis", "coverage"] if intervals is not None else [])]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def set_level(per_series: pd.DataFrame) -> dict[str, float]:
-    """Set-level sMAPE and MASE: means over all series (every series has the same horizon)."""
-    return {"smape": float(per_series["smape"].mean()), "mase": float(per_series["mase"].mean())}
+    """Set-level figures: means over all series (every series has the same horizon) of each scored column."""
+    return {name: float(per_series[name].mean()) for name in ("smape", "mase", "msis", "coverage")
+            if name in per_series}
 
 
 def owa(smape_value: float, mase_value: float, naive2_smape: float, naive2_mase: float) -> float:
@@ -81,10 +96,11 @@ def published_results(data_dir: Path) -> pd.DataFrame | None:
     return pd.read_csv(path, dtype={"id": str}) if path.exists() else None
 
 
-def insert_ranked(published: pd.DataFrame, frequency: str, rows: list[dict]) -> pd.DataFrame:
-    """The published table with rows {id, author, smape, mase, owa} inserted, re-sorted by the set's OWA, ranked from 1.
+def insert_ranked(published: pd.DataFrame, frequency: str, rows: list[dict], rank_by: str = "OWA") -> pd.DataFrame:
+    """The published table with rows {id, author, smape, mase, owa} inserted, re-sorted by the set's rank_by column
+    (OWA for M4, sMAPE for M3, which had no OWA), ranked from 1.
 
-    An inserted row ranks ahead of a published one with the same OWA, so a tie reads as "as good as".
+    An inserted row ranks ahead of a published one with the same figure, so a tie reads as "as good as".
     """
     prefix = frequency.lower()
     columns = {f"{prefix}_sMAPE", f"{prefix}_MASE", f"{prefix}_OWA"}
@@ -109,7 +125,7 @@ def insert_ranked(published: pd.DataFrame, frequency: str, rows: list[dict]) -> 
         ]
     )
     table = pd.concat([added, table], ignore_index=True)  # inserted first: a stable sort keeps them ahead on ties
-    table = table.sort_values(f"{prefix}_OWA", kind="stable").reset_index(drop=True)
+    table = table.sort_values(f"{prefix}_{rank_by}", kind="stable", na_position="last").reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table
 

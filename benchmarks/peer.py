@@ -56,11 +56,13 @@ def peer_setup(frequency: str) -> PeerSetup:
 
 
 def forecast_with_peer(
-    train_long: pd.DataFrame, frequency: str, freq: str, horizon: int, n_jobs: int | None = None
+    train_long: pd.DataFrame, frequency: str, freq: str, horizon: int, season_length: int | None = None,
+    n_jobs: int | None = None,
 ) -> PeerResult:
     """Fit mlforecast + XGBoost on every series of train_long (series_id, timestamp, value) and forecast horizon steps.
 
-    n_jobs: XGBoost threads, default every core of the machine (the README's reference ran on 2).
+    season_length: a seasonality the frequency's setup does not have gets its lag added. n_jobs: XGBoost threads,
+    default every core of the machine (the README's reference ran on 2).
     """
     # As the trainer does: spinning OpenMP workers slow XGBoost several-fold on shared cores (read when it loads).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -75,7 +77,7 @@ def forecast_with_peer(
     forecaster = MLForecast(
         models={"xgboost": XGBRegressor(**PEER_XGB_PARAMS, n_jobs=n_jobs or os.cpu_count() or 1)},
         freq=freq,
-        lags=list(setup.lags),
+        lags=sorted({*setup.lags, *([season_length] if season_length and season_length > 1 else [])}),
         date_features=list(setup.date_features),
         target_transforms=[LocalStandardScaler()],
     )

@@ -14,8 +14,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         "the data's own (or FORECAST_FREQ); the cadence, horizon and seasonality follow from it. Runs land in DAGSTER_HOME for `make ui`.",
     )
     parser.add_argument("--source", default=os.getenv("FORECAST_SOURCE", ""),
-                        help="a long-format CSV/Parquet file or URL (series_id, timestamp, value) instead of the "
-                        "synthetic scenario; the demo uses the window at the end of the file")
+                        help="where the data lives, instead of the synthetic scenario (columns series_id, "
+                        "timestamp, value): a CSV/Parquet file (data/load.parquet), a glob ('exports/*.parquet') or "
+                        "folder of files (exports/), gs://bucket/exports/, an http(s) URL, a warehouse table "
+                        "(duckdb:grid.duckdb?table=main.load&series_id=region&timestamp=hour&value=mw, "
+                        "bigquery:project.dataset.table) or the EIA API (eia:PJM,MISO with EIA_API_KEY); the demo "
+                        "uses the window at the end of the data")
     parser.add_argument("--timestamp-format", default=os.getenv("FORECAST_TIMESTAMP_FORMAT", ""),
                         help="strftime format of the source's timestamps, e.g. '%%d/%%m/%%Y %%H:%%M' (needed when its "
                         "dates read both day-first and month-first); default: ISO 8601 or the one order that fits")

@@ -7,6 +7,7 @@ from forecast_assets.cleaning import clean_series
 from forecast_assets.inference import batch_forecasts
 from forecast_assets.ingestion import raw_series
 from forecast_assets.partitions import HORIZON_PARTITIONS, LOOKBACK_PARTITIONS, time_partitions
+from resources.artifacts import ArtifactStore
 from resources.settings import ForecastSettings
 from resources.warehouse import WAREHOUSE_POOL, Warehouse
 
@@ -41,8 +42,10 @@ def cleaned_history(warehouse: Warehouse, settings: ForecastSettings, start: pd.
                                                                                  end_offset=0)),
     ],
 )
-def forecast_accuracy(context: dg.AssetExecutionContext, settings: ForecastSettings, warehouse: Warehouse):
+def forecast_accuracy(context: dg.AssetExecutionContext, settings: ForecastSettings, warehouse: Warehouse,
+                      artifacts: ArtifactStore):
     """Error of every forecast that covered the period, by series and by lead time: sMAPE, MASE, RMSE, bias, coverage."""
+    from forecast_assets.forecast_plots import forecast_views, worst_table
     from monitoring.performance import accuracy_by_series_and_lead, insample_scales
 
     day, end = day_window(context)
@@ -54,13 +57,18 @@ def forecast_accuracy(context: dg.AssetExecutionContext, settings: ForecastSetti
     actuals = history[(history["timestamp"] >= day) & history["value"].notna()]
     scales = insample_scales(history[history["timestamp"] < day].dropna(subset=["value"]), settings.season_length)
     forecasts = forecasts[forecasts["series_id"].isin(scales.index)]
-    per_series, per_lead, overall = accuracy_by_series_and_lead(forecasts, actuals, scales, as_of=settings.steps_before(settings.first_step_at_or_after(end), 1))
+    as_of = settings.steps_before(settings.first_step_at_or_after(end), 1)
+    per_series, per_lead, overall = accuracy_by_series_and_lead(forecasts, actuals, scales, as_of=as_of)
+    # The forecasts issued at the period's own origin: the rows drift_report and the Evidently panels score.
+    issued_here = forecasts[forecasts["origin"] == settings.first_step_at_or_after(day)]
+    day_ahead = accuracy_by_series_and_lead(issued_here, actuals, scales, as_of=as_of)[2] if len(issued_here) else {}
     yield dg.Output(per_series.assign(day=day), metadata={
         "dagster/row_count": len(per_series),
         **{k: float(v) for k, v in overall.items() if v is not None and pd.notna(v)},
+        **{f"day_ahead_{k}": float(day_ahead[k]) for k in ("smape", "mase", "rmse") if pd.notna(day_ahead.get(k))},
         "by_lead_time": dg.MetadataValue.md(per_lead.round(3).to_markdown(index=False)),
-        "worst_series": dg.MetadataValue.md(per_series.sort_values("smape", ascending=False).head(5).round(3)
-                                            .to_markdown(index=False)),
+        "worst_series": dg.MetadataValue.md(worst_table(per_series)),
+        **forecast_views(history, forecasts, per_series, day, settings, artifacts, context.partition_key),
     })
 
 

@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from forecast_assets.datasets import load_dataset
+from forecast_assets.forecast_plots import markdown_image, versions_frame, versions_picture
 from forecast_assets.promotion import decide_promotion
 from forecast_assets.training import candidate_model
 from resources.artifacts import ArtifactStore
@@ -69,6 +70,7 @@ def champion_model(context: dg.AssetExecutionContext, settings: ForecastSettings
     current = registry.alias(CHAMPION)
     context.log.info(f"promotion: {'PROMOTED' if decision.promote else 'kept'} - {decision.reason}")
     current_scores = candidate_scores if current and current.version == candidate.version else champion_scores
+    by_version = versions_frame(registry.versions())
     yield dg.MaterializeResult(
         data_version=dg.DataVersion(current.version if current else "none"),
         metadata={
@@ -81,6 +83,8 @@ def champion_model(context: dg.AssetExecutionContext, settings: ForecastSettings
             "dataset_version": candidate.dataset_version,
             **({f"champion_{k}": v for k, v in current_scores.items()} if current_scores else {}),
             **{f"snaive_{k}": v for k, v in naive_scores.items()},
+            "quality_by_version": dg.MetadataValue.md(markdown_image(versions_picture(by_version), "metrics by version")),
+            "versions": dg.MetadataValue.md(by_version.round(3).to_markdown(index=False)),
         },
     )
     beats = current_scores is not None and all(current_scores[m] < naive_scores[m] for m in ("smape", "mase"))

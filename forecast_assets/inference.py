@@ -17,15 +17,19 @@ from resources.warehouse import WAREHOUSE_POOL, Warehouse
 
 
 def seasonal_naive_forecasts(history: pd.DataFrame, origin: pd.Timestamp, settings: ForecastSettings) -> pd.DataFrame:
-    """The fallback for series too short for the model: the last season repeated, intervals from seasonal differences."""
+    """The fallback for series too short for the model: the last season repeated, intervals from seasonal differences.
+
+    A series shorter than one season and a step (a young weekly series, m=52) repeats its last value (m=1), as the
+    MASE scale does."""
     from trainer.metrics import seasonal_naive
 
     rows = []
     steps = np.arange(1, settings.horizon + 1)
     for series_id, group in history.groupby("series_id"):
         values = group["value"].interpolate(limit_direction="both").to_numpy()
-        point = seasonal_naive(values, settings.horizon, settings.season_length)
-        diffs = np.abs(values[settings.season_length:] - values[:-settings.season_length]) if len(values) > settings.season_length else np.abs(np.diff(values))
+        m = settings.season_length if len(values) > settings.season_length else 1
+        point = seasonal_naive(values, settings.horizon, m)
+        diffs = np.abs(values[m:] - values[:-m])
         frame = {"series_id": series_id, "timestamp": settings.future(origin, settings.horizon), "step": steps,
                  "forecast": point}
         for level in settings.interval_levels:
@@ -36,9 +40,10 @@ def seasonal_naive_forecasts(history: pd.DataFrame, origin: pd.Timestamp, settin
 
 
 def recent_history(warehouse: Warehouse, period_start: pd.Timestamp, origin: pd.Timestamp,
-                   settings: ForecastSettings) -> pd.DataFrame:
-    """Cleaned history of the series active in [period_start, origin), each on a grid ending one step before origin."""
-    lookback_start = settings.steps_before(origin, settings.serving_lookback_periods)
+                   settings: ForecastSettings, lookback_steps: int = 0) -> pd.DataFrame:
+    """Cleaned history of the series active in [period_start, origin), each on a grid ending one step before origin,
+    reaching back at least the `lookback_steps` the model's features read (FeatureSpec.lookback_steps)."""
+    lookback_start = settings.steps_before(origin, max(settings.serving_lookback_periods, lookback_steps))
     raw = warehouse.read("raw_series", time_column="timestamp", start=lookback_start, end=origin)
     if raw.empty:
         return raw
@@ -76,12 +81,12 @@ def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSetting
     champion = registry.alias(CHAMPION)
     if champion is None:
         raise dg.Failure("batch_forecasts: there is no champion model yet; run the training job first")
-    history = recent_history(warehouse, period_start, origin, settings)
+    with tempfile.TemporaryDirectory() as local:
+        model = ForecastModel.load(registry.local_copy(champion.version, local))
+    history = recent_history(warehouse, period_start, origin, settings, model.spec.lookback_steps)
     if history.empty:
         raise dg.Failure(f"batch_forecasts: no series delivered observations in partition {context.partition_key} "
                          f"(before origin {origin}); collect that raw_series partition first")
-    with tempfile.TemporaryDirectory() as local:
-        model = ForecastModel.load(registry.local_copy(champion.version, local))
     forecasts = model.predict(history, levels=tuple(settings.interval_levels), on_short="skip")
     skipped = forecasts.attrs.get("skipped_series", [])
     forecasts["method"] = "model"

@@ -6,12 +6,13 @@ The column names defined here are also what the dashboard panels (monitoring/das
 import datetime as dt
 import warnings
 
-import numpy as np
 import pandas as pd
 
 from monitoring.series_drift import RESIDUAL_VS_LEVEL, TARGET_DEVIATION
+from trainer.metrics import interval_hits, smape_terms
 
-# Per-row helper columns whose Evidently MeanValue is the window's sMAPE (%) and interval coverage (0..1).
+# Per-row helper columns whose Evidently MeanValue is the window's sMAPE (%) and interval coverage (0..1): the terms
+# come from trainer/metrics.py, so the dashboard's mean is exactly metrics.smape / metrics.coverage of the same rows.
 SMAPE_TERM = "smape_pct"
 COVERAGE_PREFIX = "in_interval_"
 INTERVAL_LEVELS = (80, 95)
@@ -23,14 +24,11 @@ DRIFT_METHOD = "wasserstein"
 
 def add_performance_columns(frame: pd.DataFrame, target: str, forecast: str) -> pd.DataFrame:
     """frame plus the per-row sMAPE term and 0/1 interval hits (NaN where the bounds are missing)."""
-    y, f = frame[target].to_numpy(dtype=float), frame[forecast].to_numpy(dtype=float)
-    denom = np.abs(y) + np.abs(f)
-    extra = {SMAPE_TERM: np.divide(200.0 * np.abs(y - f), denom, out=np.zeros_like(denom), where=denom > 0)}
+    extra = {SMAPE_TERM: smape_terms(frame[target], frame[forecast])}
     for level in INTERVAL_LEVELS:
         lo, hi = f"lo_{level}", f"hi_{level}"
         if lo in frame.columns and hi in frame.columns:
-            inside = (frame[lo] <= frame[target]) & (frame[target] <= frame[hi])
-            extra[f"{COVERAGE_PREFIX}{level}"] = inside.astype(float)
+            extra[f"{COVERAGE_PREFIX}{level}"] = interval_hits(frame[target], frame[lo], frame[hi])
     return frame.assign(**extra)
 
 

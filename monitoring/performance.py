@@ -10,7 +10,7 @@ completeness = arrived / expected actuals. A forecast row is expected once its t
 import numpy as np
 import pandas as pd
 
-from trainer.metrics import mase_scale, rmse, smape
+from trainer.metrics import coverage, mase_scale, rmse, smape
 
 FORECAST_COLUMNS = ["series_id", "timestamp", "step", "forecast"]
 ACTUAL_COLUMNS = ["series_id", "timestamp", "value"]
@@ -78,8 +78,7 @@ def _metrics(rows: pd.DataFrame, levels: list[int]) -> dict:
     scaled = np.abs(y - f) / arrived["scale"].to_numpy(dtype=float)
     out.update(smape=smape(y, f), mase=float(np.mean(scaled)), rmse=rmse(y, f), bias=float(np.mean(f - y)))
     for level in levels:
-        lo, hi = arrived[f"lo_{level}"].to_numpy(dtype=float), arrived[f"hi_{level}"].to_numpy(dtype=float)
-        out[f"coverage_{level}"] = float(np.mean((lo <= y) & (y <= hi)))
+        out[f"coverage_{level}"] = coverage(y, arrived[f"lo_{level}"], arrived[f"hi_{level}"])
     return out
 
 

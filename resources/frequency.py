@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from trainer.features import FeatureSpec
+
 CADENCES = ("daily", "weekly", "monthly", "yearly")
 DERIVED_FIELDS = ("horizon", "season_length", "cadence", "dataset_window_periods", "serving_lookback_periods",
                   "drift_reference_periods")
@@ -77,7 +79,8 @@ def frequency_defaults(freq: str) -> FrequencyDefaults:
         horizon, season, cadence, window, reference = _CALENDAR[family]
         if family == "daily" and isinstance(pd.tseries.frequencies.to_offset(freq), pd.offsets.BusinessDay):
             season = 5  # business days: the week has five steps
-    lookback = max(15 * season, 4 * horizon, 32)  # hourly: 15 days, enough for the feature spec's weekly lags
+    # Serving reads what the default feature spec reads before an origin (hourly: 3 weeks for season168_3).
+    lookback = max(FeatureSpec.default(freq, horizon, season).lookback_steps, 4 * horizon, 32)
     return FrequencyDefaults(family, horizon, season, cadence, window, lookback, reference)
 
 
@@ -113,21 +116,19 @@ def cadence_start(cadence: str, timestamps: pd.Series) -> pd.Series:
     raise ValueError(f"cadence {cadence!r} is not known: use one of {', '.join(CADENCES)}")
 
 
-def infer_freq(frame: pd.DataFrame, candidates: int = 5) -> str | None:
-    """The pandas frequency of long-format data, read off its longest series (a stretch without gaps suffices)."""
+def infer_freq(frame: pd.DataFrame, candidates: int = 5, stretch: int = 7) -> str | None:
+    """The pandas frequency of long-format data: the alias most stretches of `stretch` consecutive timestamps of its
+    longest series agree on (a gap spoils only the stretches that hold it); None when none is regular."""
     if frame.empty:
         return None
     longest = frame.groupby("series_id")["timestamp"].size().nlargest(candidates).index
     found = []
     for series_id in longest:
         stamps = pd.DatetimeIndex(frame.loc[frame["series_id"] == series_id, "timestamp"]).unique().sort_values()
-        for stretch in (stamps, stamps[:25], stamps[-25:]):
-            freq = pd.infer_freq(stretch) if len(stretch) >= 3 else None
-            if freq:
-                found.append(freq)
-                break
+        starts = np.unique(np.linspace(0, max(len(stamps) - stretch, 0), num=10).astype(int))
+        found += [f for f in (pd.infer_freq(stamps[k:k + stretch]) if len(stamps[k:k + stretch]) >= 3 else None
+                              for k in starts) if f]
     return max(set(found), key=found.count) if found else None
-
 
 def grid_ordinals(offset: pd.DateOffset, *stamps) -> list[np.ndarray]:
     """For each array of timestamps, the index of the first grid point at or after each one, on ONE grid of `offset`

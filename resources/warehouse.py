@@ -25,10 +25,9 @@ class Warehouse(dg.ConfigurableResource, ABC):
              start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> pd.DataFrame:
         """Rows of table matching where and start <= time_column < end; an empty frame when the table does not exist."""
 
+    @abstractmethod
     def max_value(self, table: str, column: str):
-        """The largest value of column in table, or None when the table is empty or missing."""
-        rows = self.read(table)
-        return None if rows.empty else rows[column].max()
+        """The largest value of column in table, or None when the table is empty or missing: one aggregate query."""
 
 
 class DuckDBWarehouse(Warehouse):

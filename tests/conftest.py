@@ -15,8 +15,9 @@ PJM_FILE = SHARED_DATA / "pjm" / "pjm_hourly_load.parquet"
 M4_HOURLY = SHARED_DATA / "m4" / "hourly"
 
 # The tests' sources (PJM from 2002, M4 calendars from 2000, synthetic from 2024) share one code location, so its
-# partitions start before all of them; a deployment's start follows its source (forecast_assets/partitions.py).
+# partitions start before all of them and run on to today; a deployment's start follows its source (forecast_assets/partitions.py).
 os.environ.setdefault("FORECAST_PARTITIONS_START", "2000-01-01")
+os.environ.setdefault("FORECAST_PARTITIONS_END", "open")
 
 _real_connect = socket.socket.connect
 

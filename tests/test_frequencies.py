@@ -20,13 +20,15 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 # freq: (points, first timestamp, the cadence its partitions follow, the calendar its forecasts must lie on)
 FREQUENCIES = {
+    "15min": (96 * 14, "2024-01-01", "daily", "15min"),
     "D": (400, "2001-01-01", "weekly", "D"),
     "W-SUN": (260, "2001-01-07", "monthly", "W-SUN"),
     "MS": (120, "2001-01-01", "monthly", "MS"),
     "QE": (60, "2001-03-31", "yearly", "QE-DEC"),
     "YS": (30, "1990-01-01", "yearly", "YS-JAN"),
 }
-SEASON = {"D": 7, "W-SUN": 52, "MS": 12, "QE": 4, "YS": 1}
+HORIZON_AND_SEASON = {"15min": (192, 96), "D": (14, 7), "W-SUN": (13, 52), "MS": (18, 12), "QE": (8, 4), "YS": (6, 1)}
+SEASON = {"15min": 96, "D": 7, "W-SUN": 52, "MS": 12, "QE": 4, "YS": 1}
 
 
 def write_long_file(path: Path, freq: str) -> pd.DataFrame:
@@ -99,10 +101,9 @@ def test_each_frequency_runs_through_the_assets_on_its_own_calendar(tmp_path, fr
     out = json.loads(run_here(["-c", PIPELINE], tmp_path / "home", tmp_path / f"{freq}.csv").stdout.strip().splitlines()[-1])
 
     assert (out["freq"], out["cadence"]) == (calendar, cadence)  # read off the data; the cadence follows
-    assert (out["horizon"], out["season_length"]) == {"D": (14, 7), "W-SUN": (13, 52), "MS": (18, 12), "QE": (8, 4),
-                                                      "YS": (6, 1)}[freq]
-    first_period = {"weekly": pd.Timestamp(start).to_period("W-SUN"), "monthly": pd.Timestamp(start).to_period("M"),
-                    "yearly": pd.Timestamp(start).to_period("Y")}[cadence].start_time
+    assert (out["horizon"], out["season_length"]) == HORIZON_AND_SEASON[freq]
+    period = {"daily": "D", "weekly": "W-SUN", "monthly": "M", "yearly": "Y"}[cadence]  # weeks run Monday to Sunday
+    first_period = pd.Timestamp(start).to_period(period).start_time
     assert out["first_key"] == str(first_period.date())  # partitions start where the data starts (issue 16)
     assert out["failed_checks"] == []  # clean data passes missing_steps and stale_series on calendar steps
     expected = [str(t) for t in pd.date_range(out["origin"], periods=out["horizon"], freq=calendar)]

@@ -6,7 +6,8 @@ import pytest
 
 from test_trainer_model import train
 from test_trainer_task import synthetic_series
-from trainer.backtest import rolling_origin_backtest, seasonal_naive_forecast, summarize
+from trainer.backtest import rolling_origin_backtest, summarize
+from trainer.metrics import seasonal_naive
 
 
 def pure_seasonal(n_series: int = 2, days: int = 20) -> pd.DataFrame:
@@ -56,7 +57,7 @@ def test_series_too_short_for_the_model_fall_back_to_the_seasonal_naive_and_are_
 def test_seasonal_naive_fills_a_gap_from_the_season_before():
     x = np.tile(np.arange(24.0), 5)
     x[-3] = np.nan
-    np.testing.assert_array_equal(seasonal_naive_forecast(x, 48, 24), np.tile(np.arange(24.0), 2))
+    np.testing.assert_array_equal(seasonal_naive(x, 48, 24), np.tile(np.arange(24.0), 2))
 
 
 def test_a_backtest_asking_for_more_windows_than_the_data_holds_names_the_series():

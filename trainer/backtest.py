@@ -9,22 +9,9 @@ contract: one row per grid point per series (NaN where missing), sorted by serie
 import numpy as np
 import pandas as pd
 
-from trainer.metrics import mase, rmse, smape
+from trainer.metrics import mase, rmse, seasonal_naive, smape
 
 SEASONAL_NAIVE = "seasonal_naive"
-
-
-def seasonal_naive_forecast(insample, horizon: int, season_length: int, max_seasons_back: int = 4) -> np.ndarray:
-    """Last season repeated; a same-phase value lost in a gap is taken from up to max_seasons_back seasons earlier."""
-    x = np.asarray(insample, dtype=float)
-    m = max(int(season_length), 1)
-    steps = np.arange(1, horizon + 1)
-    out = np.full(horizon, np.nan)
-    for j in range(max_seasons_back):
-        pos = len(x) - 1 + steps - m * (-(-steps // m) + j)
-        value = np.where(pos >= 0, x[np.maximum(pos, 0)], np.nan)
-        out = np.where(np.isnan(out), value, out)
-    return out
 
 
 def _score(actual: np.ndarray, forecast: np.ndarray, insample: np.ndarray, season_length: int) -> dict:
@@ -74,7 +61,7 @@ def rolling_origin_backtest(forecaster, data: pd.DataFrame, windows: int, horizo
 
 def _forecast(forecaster, history: pd.DataFrame, horizon: int, season_length: int) -> dict:
     """series_id -> (forecast array of `horizon` values, whether the seasonal naive stood in)."""
-    naive = {sid: (seasonal_naive_forecast(g["value"].to_numpy(dtype=float), horizon, season_length), True)
+    naive = {sid: (seasonal_naive(g["value"].to_numpy(dtype=float), horizon, season_length), True)
              for sid, g in history.groupby("series_id", sort=False)}
     if isinstance(forecaster, str):
         return {sid: (f, False) for sid, (f, _) in naive.items()}

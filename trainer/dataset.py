@@ -6,6 +6,7 @@ import pandas as pd
 
 from trainer.features import FeatureSpec
 from trainer.panel import REQUIRED_COLUMNS, SeriesPanel, validate_frame
+from trainer.statistical import MIN_POINTS
 
 
 def read_dataset(path: Path) -> pd.DataFrame:
@@ -30,10 +31,17 @@ def read_dataset(path: Path) -> pd.DataFrame:
 
 
 def check_lengths(panel: SeriesPanel, spec: FeatureSpec, source: str) -> None:
-    """Every series needs min_history points plus one horizon each for validation and test."""
-    need = spec.min_history + 2 * spec.horizon
+    """Every series needs a test window (one horizon) after a few points; some series also a validation window.
+
+    Short series are normal at low frequencies (14 yearly points for a 6-year horizon): a series too short for a
+    validation window before its test window is judged on test only (trainer/training.py)."""
+    need = spec.horizon + MIN_POINTS
     short = panel.series_ids[panel.lengths < need]
     if len(short):
         shown = ", ".join(map(str, short[:10])) + (" ..." if len(short) > 10 else "")
         raise ValueError(f"{source}: {len(short)} series shorter than {need} points "
-                         f"(min_history {spec.min_history} + 2 x horizon {spec.horizon}): {shown}")
+                         f"(horizon {spec.horizon} + {MIN_POINTS} points to fit on): {shown}")
+    with_validation = spec.min_history + 2 * spec.horizon
+    if not (panel.lengths >= with_validation).any():
+        raise ValueError(f"{source}: no series has the {with_validation} points (min_history {spec.min_history} + "
+                         f"2 x horizon {spec.horizon}) that validation needs")

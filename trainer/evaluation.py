@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from trainer.metrics import mase_scale
+from trainer.metrics import mase_scale, smape_terms
 from trainer.panel import SeriesPanel
 
 
@@ -35,9 +35,7 @@ def score_rows(panel: SeriesPanel, rows: tuple, actual, forecast, insample_end: 
     series, y, f = series[ok], y[ok], f[ok]
     if len(y) == 0:
         return {"rmse": float("nan"), "mse": float("nan"), "smape": float("nan"), "mase": float("nan")}
-    denom = np.abs(y) + np.abs(f)
-    smape_terms = np.divide(200.0 * np.abs(y - f), denom, out=np.zeros_like(denom), where=denom > 0)
-    per_row = pd.DataFrame({"series": series, "smape": smape_terms, "abs": np.abs(y - f), "sq": (y - f) ** 2})
+    per_row = pd.DataFrame({"series": series, "smape": smape_terms(y, f), "abs": np.abs(y - f), "sq": (y - f) ** 2})
     per_series = per_row.groupby("series").mean()
     scales = np.array([mase_scale(panel.series_values(k)[: insample_end[k] + 1], season_length)
                        for k in per_series.index])

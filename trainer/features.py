@@ -30,8 +30,15 @@ SCALING = "mean_abs_last_window"
 BASELINES = ("none", "seasonal_naive")
 
 
+_MONTHLY = (pd.offsets.MonthBegin, pd.offsets.MonthEnd, pd.offsets.BusinessMonthBegin, pd.offsets.BusinessMonthEnd,
+            pd.offsets.SemiMonthBegin, pd.offsets.SemiMonthEnd, pd.offsets.CustomBusinessMonthBegin,
+            pd.offsets.CustomBusinessMonthEnd)
+_QUARTERLY = (pd.offsets.QuarterBegin, pd.offsets.QuarterEnd, pd.offsets.BQuarterBegin, pd.offsets.BQuarterEnd)
+
+
 def calendar_features_for(freq: str) -> list[str]:
-    """Calendar attributes of the target time that carry signal at `freq` (none for yearly data)."""
+    """Calendar attributes of the target time that carry signal at `freq`: time of day and weekday below a day,
+    weekday and month for days, week of year for weeks, month for months, quarter for quarters, none for years."""
     offset = pd.tseries.frequencies.to_offset(freq)
     if isinstance(offset, pd.offsets.Tick):
         seconds = offset.nanos / 1e9
@@ -42,9 +49,15 @@ def calendar_features_for(freq: str) -> list[str]:
         if seconds == 86400:
             return ["dayofweek", "day", "month"]
         return ["weekofyear"]  # weekly given as "7D"
-    name = offset.name.split("-")[0]
-    return {"W": ["weekofyear"], "M": ["month"], "ME": ["month"], "MS": ["month"], "Q": ["quarter"],
-            "QE": ["quarter"], "QS": ["quarter"]}.get(name, [])
+    if isinstance(offset, (pd.offsets.BusinessDay, pd.offsets.CustomBusinessDay)):
+        return ["dayofweek", "day", "month"]
+    if isinstance(offset, pd.offsets.Week):
+        return ["weekofyear"]
+    if isinstance(offset, _MONTHLY):
+        return ["month"]
+    if isinstance(offset, _QUARTERLY):
+        return ["quarter"]
+    return []  # yearly: one point a year, no calendar within it
 
 
 def _calendar_values(ts: pd.DatetimeIndex, name: str) -> np.ndarray:
@@ -102,6 +115,13 @@ class FeatureSpec:
     def min_history(self) -> int:
         """Points of history a series needs before its forecast origin: two seasons, and at least one horizon."""
         return max(2 * self.season_length, self.horizon, 8)
+
+    @property
+    def lookback_steps(self) -> int:
+        """Points at or before an origin that its features read: the longest lag, same-phase run, rolling or scale
+        window, and min_history. Serving must read at least this much history, or features silently go missing."""
+        same_phase = [p * count for p, count in self.seasonal_lags.items()]
+        return max(self.min_history, self.scale_window, *self.lags, *self.windows, *same_phase)
 
     @property
     def pad(self) -> int:

@@ -3,8 +3,9 @@
 Reads a long-format Parquet dataset (series_id, timestamp, value), splits every series in time (test = last H
 points, validation = the H before, train = the rest), early-stops XGBoost on validation, calibrates the
 intervals on the validation residuals, optionally (--refit) refits on train+validation with the best round count,
-and scores the shipped model on test, next to the seasonal naive. Writes model.ubj, feature_spec.json,
-intervals.json and metrics.json to --model-dir. gs://bucket/path is read and written through Vertex AI's
+then chooses the model family (XGBoost, per-series ETS / Theta / CES, or a mean of them) on the validation and test
+windows against the seasonal naive, and scores the shipped family on test, next to the seasonal naive. Writes
+model.ubj, feature_spec.json, intervals.json, family.json and metrics.json to --model-dir. gs://bucket/path is read and written through Vertex AI's
 Cloud Storage FUSE mount at /gcs/bucket/path. Under Dagster Pipes it logs progress and reports the metrics as
 one asset materialization. Bad input exits with status 2 and a one-line message on stderr.
 """

@@ -1,10 +1,15 @@
-"""Fitting on time-ordered splits: train, early stopping on validation, interval calibration, refit, test.
+"""Fitting on time-ordered splits: train, early stopping on validation, interval calibration, refit, test, and the
+choice of the model family.
 
 Per series: test = its last H points, validation = the H points before them, train = the rest (targets only; the
 features of every row look back from its origin, so no row sees a value after its origin). The booster is
 early-stopped on validation, intervals are calibrated on the validation residuals, and that model is scored on
-test and shipped. With config.refit the booster is refit on train+validation with the best iteration count first;
+test. With config.refit the booster is refit on train+validation with the best iteration count first;
 it is off by default because on the M4 Hourly tuning holdout it doubled the fitting time without improving OWA.
+Then every candidate family (XGBoost, per-series statistical models, their means: trainer/families.py) forecasts
+the same validation and test windows of a seeded sample of series (config.family_rows rows per window) and the best
+against the seasonal naive is shipped (trainer/family_choice.py).
+A series too short for a validation window (fewer than min_history points before it) is judged on test only.
 """
 
 import time
@@ -16,6 +21,8 @@ import xgboost as xgb
 from trainer import intervals
 from trainer.config import DEFAULT_PARAMS, TrainConfig  # noqa: F401  (re-exported)
 from trainer.evaluation import score_rows, seasonal_naive_rows
+from trainer.families import FAMILIES, XGBOOST, members_of
+from trainer.family_choice import backtest_window, choose_family
 from trainer.features import FeatureBuilder, FeatureSpec, sample_rows
 from trainer.model import ForecastModel
 from trainer.panel import SeriesPanel
@@ -54,9 +61,10 @@ def fit(panel: SeriesPanel, spec: FeatureSpec, config: TrainConfig, log=lambda m
     h, m = spec.horizon, spec.season_length
     builder = FeatureBuilder(panel, spec)
     valid_origin, test_origin = panel.lengths - 2 * h - 1, panel.lengths - h - 1
+    has_validation = valid_origin >= 0
     train_rows = sample_rows(spec, valid_origin, config.max_train_rows, config.seed)
     x_train, y_train, train_rows = _matrix(builder, spec, train_rows)
-    x_valid, y_valid, valid_rows = _matrix(builder, spec, holdout_rows(valid_origin, h))
+    x_valid, y_valid, valid_rows = _matrix(builder, spec, _rows_of(holdout_rows(valid_origin, h), has_validation))
     if len(y_train) == 0 or len(y_valid) == 0:
         raise ValueError("no finite training or validation targets: the series are all missing there")
     log(f"training on {len(y_train)} rows, validating on {len(y_valid)} rows, {len(panel.series_ids)} series")
@@ -75,6 +83,11 @@ def fit(panel: SeriesPanel, spec: FeatureSpec, config: TrainConfig, log=lambda m
     model.calibration = intervals.calibrate(np.abs(actual_valid - valid_pred) / valid_scale, valid_rows[2], h)
     train_eval = _subsample(train_rows, 50_000, config.seed)
     train_pred, _ = model.predict_rows(builder, *train_eval)
+    candidates = tuple(config.families or FAMILIES)
+    members = tuple(dict.fromkeys(member for family in candidates for member in members_of(family)))
+    sample = _family_sample(len(panel.series_ids), -(-config.family_rows // h), config.seed)
+    windows = [backtest_window(model, builder, "validation", valid_origin,
+                               sample & (valid_origin + 1 >= spec.min_history), members)]
     metrics = {"train": score_rows(panel, train_eval, builder.targets(*train_eval), train_pred, valid_origin, m),
                "validation": score_rows(panel, valid_rows, actual_valid, valid_pred, valid_origin, m)}
     rows = {"train": int(len(y_train)), "validation": int(len(y_valid))}
@@ -85,10 +98,23 @@ def fit(panel: SeriesPanel, spec: FeatureSpec, config: TrainConfig, log=lambda m
         model.booster = xgb.train(config.params, _training_matrix(spec, x_refit, y_refit, config.params), best + 1)
         rows["refit"] = int(len(y_refit))
         log(f"refit on train+validation: {len(y_refit)} rows, {best + 1} rounds")
+    windows.append(backtest_window(model, builder, "test", test_origin, sample & (test_origin >= 0), members))
+    choice = choose_family(windows, panel, m, floor, candidates)
+    model.family = choice.family
+    if choice.family != XGBOOST:
+        model.calibration = choice.calibration
+    model.family_info = {"chosen_on": [w.name for w in windows if w is not None], "candidates": list(candidates),
+                         "relative_to_seasonal_naive": {f: choice.scores[f]["relative_to_seasonal_naive"]
+                                                        for f in candidates if f in choice.scores}}
+    log(f"model family: {choice.family} (relative to the seasonal naive on the backtest windows: "
+        f"{model.family_info['relative_to_seasonal_naive'][choice.family]:.3f})")
     test_rows = holdout_rows(test_origin, h)
-    test_pred, _ = model.predict_rows(builder, *test_rows)
     test_actual = builder.targets(*test_rows)
-    metrics["test"] = score_rows(panel, test_rows, test_actual, test_pred, test_origin, m)
+    if choice.family == XGBOOST:  # every series (cheap); a statistical family: the series the choice was made on
+        metrics["test"] = score_rows(panel, test_rows, test_actual, model.family_rows(builder, *test_rows)[0],
+                                     test_origin, m)
+    else:
+        metrics["test"] = choice.scores[choice.family]["test"]
     rows["test"] = int(np.isfinite(test_actual).sum())
     metrics["seasonal_naive"] = {
         "validation": score_rows(panel, valid_rows, actual_valid, seasonal_naive_rows(panel, valid_rows, m),
@@ -97,9 +123,23 @@ def fit(panel: SeriesPanel, spec: FeatureSpec, config: TrainConfig, log=lambda m
     metrics.update({"validation_rmse_per_round": [float(v) for v in history["validation"]["rmse"]],
                     "best_iteration": best, "params": {**config.params, "n_estimators": config.n_estimators,
                     "early_stopping_rounds": config.early_stopping_rounds, "max_train_rows": config.max_train_rows,
-                    "seed": config.seed, "refit": config.refit}, "rows": rows,
+                    "seed": config.seed, "refit": config.refit}, "rows": rows, "family": choice.family,
+                    "families": choice.scores, "family_series": int(sample.sum()),
                     "n_series": int(len(panel.series_ids)), "fit_seconds": round(time.perf_counter() - started, 3)})
     return TrainResult(model, metrics)
+
+
+def _family_sample(n_series: int, size: int, seed: int) -> np.ndarray:
+    """A seeded sample of `size` series (all of them when there are fewer), as a mask."""
+    mask = np.zeros(n_series, dtype=bool)
+    mask[np.random.default_rng(seed).permutation(n_series)[:size]] = True
+    return mask
+
+
+def _rows_of(rows: tuple, include: np.ndarray) -> tuple:
+    """The rows whose series is included."""
+    keep = include[rows[0]]
+    return tuple(r[keep] for r in rows)
 
 
 def _with_rmse(params: dict) -> dict:

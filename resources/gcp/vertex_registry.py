@@ -57,7 +57,8 @@ class VertexModelRegistry(ModelRegistry):
             display_name=self.model_name, artifact_uri=artifact_uri,
             serving_container_image_uri=self.serving_image or trainer_image,
             parent_model=parent, model_id=model_id, is_default_version=True,
-            labels=vertex_labels({"dataset_version": dataset_version, "code_version": code_version}),
+            labels=vertex_labels({"dataset_version": dataset_version, "code_version": code_version,
+                                 "model_family": metrics.get("family", "xgboost")}),
             version_description=json.dumps(details, sort_keys=True, default=str), sync=True,
         )
         return self.get(model.version_id)

@@ -42,6 +42,39 @@ def gcs_emulator():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def bigquery_emulator(tmp_path_factory):
+    """bqemulator (its own venv, installed on first use) on a free 127.0.0.1 port; yields its http:// endpoint.
+
+    One per test session, in memory: tests use their own dataset names (see bigquery_dataset).
+    """
+    from emulators.bigquery import start_bigquery
+    from fake_rest import PROJECT
+
+    emulator = start_bigquery(PROJECT, tmp_path_factory.mktemp("bigquery-emulator"))
+    try:
+        yield f"http://{emulator.endpoint}"
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def bigquery_dataset(bigquery_emulator, request):
+    """A fresh dataset in the BigQuery emulator, named after the test; yields (endpoint, project, dataset)."""
+    import re
+
+    from fake_rest import PROJECT
+
+    from resources.gcp.clients import bigquery_client
+
+    assert is_loopback(bigquery_emulator)
+    name = "t_" + re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:60]
+    client = bigquery_client(PROJECT, api_endpoint=bigquery_emulator)
+    client.delete_dataset(name, delete_contents=True, not_found_ok=True)
+    client.create_dataset(name)
+    return bigquery_emulator, PROJECT, name
+
+
 @pytest.fixture
 def gcs_bucket(gcs_emulator, request):
     """A fresh bucket in the emulator, named after the test; yields (endpoint, bucket name)."""

@@ -32,7 +32,7 @@ def _trained_model_dir(registry: VertexModelRegistry, run: str) -> str:
 def _register(registry, run: str, dataset_version: str = "ds-0a1b2c"):
     return registry.register(_trained_model_dir(registry, run), dataset_version=dataset_version,
                              code_version="9f8e7d6c", trainer_image=IMAGE, params={"max_depth": 6},
-                             metrics={"smape": 11.0})
+                             metrics={"smape": 11.0, "family": "ets+theta+xgboost"})
 
 
 def test_the_first_version_creates_the_registry_model_with_labels_and_a_copied_artifact_uri(registry, fake_google):
@@ -44,7 +44,8 @@ def test_the_first_version_creates_the_registry_model_with_labels_and_a_copied_a
     assert body["modelId"] == "forecast-xgb" and "parentModel" not in body
     model = body["model"]
     assert model["displayName"] == "forecast-xgb"
-    assert model["labels"] == {"dataset_version": "ds-0a1b2c", "code_version": "9f8e7d6c"}
+    assert model["labels"] == {"dataset_version": "ds-0a1b2c", "code_version": "9f8e7d6c",
+                               "model_family": "ets-theta-xgboost"}  # the family the trainer chose
     assert model["artifactUri"].startswith(f"gs://{registry.bucket}/platform/registry/forecast-xgb/")
     assert model["containerSpec"] == {"imageUri": IMAGE}
     assert json.loads(model["versionDescription"])["params"] == {"max_depth": 6}
