@@ -224,8 +224,12 @@ def test_every_asset_that_writes_the_warehouse_queues_on_its_pool_and_make_limit
 
 def test_one_empty_cell_is_kept_reported_by_a_missing_values_warning_and_filled_by_the_cleaning_policy(
         forecast_home, tmp_path):
+    import importlib
+
+    import forecast_assets.definitions as definitions
     from forecast_assets.cleaning import clean_series
-    from forecast_assets.definitions import defs
+
+    defs = importlib.reload(definitions).defs  # this test's FORECAST_HOME, not one an earlier test loaded
 
     rows = [f"a,2024-04-10 {hour:02d}:00,{'' if hour == 5 else 10 + hour}" for hour in range(24)]
     path = tmp_path / "one_empty_cell.csv"
