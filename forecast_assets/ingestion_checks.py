@@ -11,7 +11,9 @@ MAX_LISTED = 50  # rows listed in a check's metadata; the count is always comple
 
 RAW_SERIES_CHECKS = [
     dg.AssetCheckSpec("schema", asset=RAW, blocking=True, description="Columns series_id, timestamp, value with their types."),
-    dg.AssetCheckSpec("non_finite_values", asset=RAW, blocking=True, description="No NaN or infinite values."),
+    dg.AssetCheckSpec("non_finite_values", asset=RAW, blocking=True, description="No infinite values."),
+    dg.AssetCheckSpec("missing_values", asset=RAW,
+                      description="Every row has a value (empty ones are kept; the dataset cleaning policy fills them)."),
     dg.AssetCheckSpec("duplicate_timestamps", asset=RAW, description="Each (series_id, timestamp) delivered once."),
     dg.AssetCheckSpec("missing_steps", asset=RAW, description="Every series present delivers every step of the partition."),
     dg.AssetCheckSpec("negative_values", asset=RAW, description="No negative values unless settings allow them."),
@@ -55,6 +57,7 @@ def evaluate_raw_checks(raw: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
     return [
         schema,
         _result("non_finite_values", quality.non_finite_rows(raw), blocking=True),
+        _result("missing_values", quality.missing_value_rows(raw)),
         _result("duplicate_timestamps", quality.duplicated_rows(raw)),
         _result("missing_steps", quality.missing_steps(raw, grid)),
         _result("negative_values", negatives),

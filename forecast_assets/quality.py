@@ -38,8 +38,13 @@ def missing_steps(raw: pd.DataFrame, grid: pd.DatetimeIndex) -> pd.DataFrame:
 
 
 def non_finite_rows(raw: pd.DataFrame) -> pd.DataFrame:
-    """Rows whose value is NaN or infinite."""
-    return raw[~np.isfinite(raw["value"].to_numpy(dtype=float))]
+    """Rows whose value is infinite (a broken feed); a missing value (NaN) is missing_value_rows."""
+    return raw[np.isinf(raw["value"].to_numpy(dtype=float))]
+
+
+def missing_value_rows(raw: pd.DataFrame) -> pd.DataFrame:
+    """Rows delivered without a value (an empty cell): kept, and filled or left missing by the cleaning policy."""
+    return raw[np.isnan(raw["value"].to_numpy(dtype=float))]
 
 
 def negative_rows(raw: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,7 @@ def test_definitions_load_with_the_lifecycle_assets_and_checks(forecast_home):
     keys = {key.to_user_string() for key in repository.asset_graph.get_all_asset_keys()}
     assert {"raw_series", "training_dataset"} <= keys
     checks = {key.name for key in repository.asset_graph.asset_check_keys}
-    assert {"schema", "non_finite_values", "duplicate_timestamps", "missing_steps", "negative_values",
+    assert {"schema", "non_finite_values", "missing_values", "duplicate_timestamps", "missing_steps", "negative_values",
             "stale_series", "flatlines"} <= checks
 
 

@@ -220,3 +220,29 @@ def test_every_asset_that_writes_the_warehouse_queues_on_its_pool_and_make_limit
     subprocess.run(["make", "-s", f"DAGSTER_HOME={home}", f"{home}/dagster.yaml"], cwd=PROJECT, check=True)
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+
+
+def test_one_empty_cell_is_kept_reported_by_a_missing_values_warning_and_filled_by_the_cleaning_policy(
+        forecast_home, tmp_path):
+    import importlib
+
+    import forecast_assets.definitions as definitions
+    from forecast_assets.cleaning import clean_series
+
+    defs = importlib.reload(definitions).defs  # this test's FORECAST_HOME, not one an earlier test loaded
+
+    rows = [f"a,2024-04-10 {hour:02d}:00,{'' if hour == 5 else 10 + hour}" for hour in range(24)]
+    path = tmp_path / "one_empty_cell.csv"
+    path.write_text("series_id,timestamp,value\n" + "\n".join(rows) + "\n")
+    result = defs.resolve_job_def("ingestion_job").execute_in_process(
+        partition_key="2024-04-10", raise_on_error=False, resources={"source": FileSeriesSource(path=str(path))})
+    assert result.success
+    checks = {check.check_name: check for check in result.get_asset_check_evaluations()}
+    missing = checks["missing_values"]
+    assert not missing.passed and missing.severity == dg.AssetCheckSeverity.WARN
+    assert missing.metadata["series"].value == ["a"] and missing.metadata["failing_rows"].value == 1
+    assert checks["non_finite_values"].passed
+    raw = defs.resources["warehouse"].read("raw_series")
+    assert len(raw) == 24 and raw["value"].isna().sum() == 1  # raw data kept as delivered
+    cleaned, policy = clean_series(raw, "h", max_interpolate_steps=3)
+    assert policy.interpolated == 1 and cleaned["value"].notna().all()

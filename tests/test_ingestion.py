@@ -59,7 +59,7 @@ def test_pjm_clean_day_passes_every_check(pjm_resources):
     result = ingest(pjm_resources, "2015-06-16")
     failed = [name for name, evaluation in checks_of(result).items() if not evaluation.passed]
     assert failed == []
-    assert len(checks_of(result)) == 7
+    assert len(checks_of(result)) == 8
 
 
 def test_rematerializing_a_partition_replaces_it(synthetic_resources):
