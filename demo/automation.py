@@ -1,9 +1,27 @@
-"""Dagster's own schedule and sensor machinery, evaluated at a simulated time; the runs they request are executed."""
+"""Dagster's own schedule and sensor machinery, evaluated at a simulated time; the runs they request are executed.
 
+Each evaluation is recorded as the daemon records it: a tick in the instance (instance.create_tick/update_tick)
+under the schedule's or sensor's selector in the code location of workspace.yaml, so the Automation page shows
+its tick history (runs requested, or skipped with the reason), and each run carries the tags the daemon
+sets (dagster/schedule_name or dagster/sensor_name, dagster/tick, the scheduled execution time). Ticks are stamped
+with the wall-clock time of the evaluation, so they line up with their runs on the Overview timeline.
+"""
+
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+from dagster._core.definitions.selector import InstigatorSelector
+from dagster._core.remote_origin import RemoteInstigatorOrigin, RemoteRepositoryOrigin
+from dagster._core.scheduler.instigation import InstigatorType, TickData, TickStatus
+from dagster._core.workspace.load import location_origins_from_yaml_paths
+
+WORKSPACE_FILE = Path(__file__).resolve().parents[1] / "workspace.yaml"  # what `make ui` serves
+REPOSITORY = "__repository__"  # the repository name Dagster gives a code location's Definitions
+
+from demo.interrupts import raise_if_interrupted
 
 # Runs keep every event in the instance; only the console stays quiet so the demo's progress lines can be read.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -22,6 +40,30 @@ class Clock:
     instance: dg.DagsterInstance
     cursors: dict = field(default_factory=dict)
     runs: list = field(default_factory=list)  # (job, partition, trigger, success)
+    ticks: list = field(default_factory=list)  # (instigator, status, run count)
+
+    def _open_tick(self, name: str, kind: InstigatorType):
+        """A STARTED tick for the schedule or sensor, keyed as the UI's code location keys it (None without storage)."""
+        if self.instance.schedule_storage is None:  # an ephemeral instance keeps runs but no ticks
+            return None
+        location = location_origins_from_yaml_paths([str(WORKSPACE_FILE)])[0]
+        origin = RemoteInstigatorOrigin(RemoteRepositoryOrigin(location, REPOSITORY), name)
+        selector = InstigatorSelector(location_name=location.location_name, repository_name=REPOSITORY, name=name)
+        return self.instance.create_tick(TickData(
+            instigator_origin_id=origin.get_id(), instigator_name=name, instigator_type=kind,
+            status=TickStatus.STARTED, timestamp=time.time(), selector_id=selector.get_id()))
+
+    def _close_tick(self, tick, results: list, skip_reason: str | None, cursor: str | None = None) -> None:
+        """Record what the tick did: the runs it launched (SUCCESS), or the reason it requested none (SKIPPED)."""
+        if tick is None:
+            return
+        # As the daemon: a tick that launched runs succeeded, whatever the runs then did (the run list shows that).
+        status = TickStatus.SUCCESS if results else TickStatus.SKIPPED
+        data = tick.tick_data.with_status(status, end_timestamp=time.time())
+        data = data._replace(run_ids=[r.run_id for r in results], origin_run_ids=[r.run_id for r in results],
+                             skip_reason=None if results else (skip_reason or "no run requested"), cursor=cursor)
+        self.instance.update_tick(tick._replace(tick_data=data))
+        self.ticks.append((tick.tick_data.instigator_name, status.value, len(results)))
 
     def _execute(self, job_name: str, request: dg.RunRequest, origin_tags: dict) -> dg.ExecuteInProcessResult:
         """Execute a requested run as the daemon would launch it: its partition, config and tags."""
@@ -32,29 +74,36 @@ class Clock:
         result = job.execute_in_process(instance=self.instance, partition_key=request.partition_key,
                                         run_config=quiet(request.run_config), tags=tags, raise_on_error=False)
         self.runs.append((job_name, request.partition_key, tags.get("forecast/trigger", "?"), result.success))
+        raise_if_interrupted(result, self.instance)  # Ctrl-C inside the run: stop the demo, not just this run
         if not result.success:
             self.alert_on_failure(result)
         return result
 
     def schedule_tick(self, name: str, when: pd.Timestamp) -> list[dg.ExecuteInProcessResult]:
-        """Evaluate a schedule at `when` and run what it requests."""
+        """Evaluate a schedule at `when` and run what it requests, recorded as one tick."""
         schedule = self.defs.resolve_schedule_def(name)
+        tick = self._open_tick(name, InstigatorType.SCHEDULE)
         with dg.build_schedule_context(instance=self.instance, scheduled_execution_time=when.to_pydatetime()) as context:
             data = schedule.evaluate_tick(context)
-        return [self._execute(schedule.job_name, request, {"dagster/schedule_name": name})
-                for request in data.run_requests or []]
+        origin = {"dagster/schedule_name": name, ".dagster/scheduled_execution_time": when.isoformat(),
+                  **({"dagster/tick": str(tick.tick_id)} if tick else {})}
+        results = [self._execute(schedule.job_name, request, origin) for request in data.run_requests or []]
+        self._close_tick(tick, results, data.skip_message)
+        return results
 
     def sensor_tick(self, name: str) -> list[dg.ExecuteInProcessResult]:
-        """Evaluate a sensor with its cursor and the code location's resources, and run what it requests."""
+        """Evaluate a sensor with its cursor and the code location's resources, and run what it requests, as one tick."""
         sensor = self.defs.resolve_sensor_def(name)
+        tick = self._open_tick(name, InstigatorType.SENSOR)
         with dg.build_sensor_context(instance=self.instance, cursor=self.cursors.get(name), definitions=self.defs,
                                      resources=self.defs.resources) as context:
             data = sensor.evaluate_tick(context)
         if data.cursor is not None:
             self.cursors[name] = data.cursor
-        job_name = sensor.job_name
-        return [self._execute(job_name, request, {"dagster/sensor_name": name})
-                for request in data.run_requests or []]
+        origin = {"dagster/sensor_name": name, **({"dagster/tick": str(tick.tick_id)} if tick else {})}
+        results = [self._execute(sensor.job_name, request, origin) for request in data.run_requests or []]
+        self._close_tick(tick, results, data.skip_message, data.cursor)
+        return results
 
     def alert_on_failure(self, result: dg.ExecuteInProcessResult) -> None:
         """Let the run-failure sensor see a failed run, as the daemon would."""

@@ -35,7 +35,7 @@ def ensure_installed() -> Path:
         return python
     steps = []
     if not python.exists():
-        steps.append([uv(), "venv", "--quiet", "--python", str(PROJECT_ROOT / ".venv" / "bin" / "python"), str(venv)])
+        steps.append([uv(), "venv", "--quiet", "--allow-existing", "--python", str(PROJECT_ROOT / ".venv" / "bin" / "python"), str(venv)])
     steps.append([uv(), "pip", "sync", "--quiet", "--require-hashes", "--python", str(python), str(REQUIREMENTS)])
     steps.append([str(python), "-c", INSTALL_SPATIAL])
     for step in steps:

@@ -7,8 +7,9 @@ from forecast_assets.cleaning import clean_series
 from forecast_assets.inference import batch_forecasts
 from forecast_assets.ingestion import raw_series
 from forecast_assets.partitions import HORIZON_PARTITIONS, LOOKBACK_PARTITIONS, time_partitions
+from resources.artifacts import ArtifactStore
 from resources.settings import ForecastSettings
-from resources.warehouse import Warehouse
+from resources.warehouse import WAREHOUSE_POOL, Warehouse
 
 
 def day_window(context: dg.AssetExecutionContext) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -28,6 +29,7 @@ def cleaned_history(warehouse: Warehouse, settings: ForecastSettings, start: pd.
 
 @dg.asset(
     partitions_def=time_partitions,
+    pool=WAREHOUSE_POOL,
     group_name="monitoring",
     kinds={"pandas", "table"},
     metadata={"partition_expr": "day"},
@@ -40,8 +42,10 @@ def cleaned_history(warehouse: Warehouse, settings: ForecastSettings, start: pd.
                                                                                  end_offset=0)),
     ],
 )
-def forecast_accuracy(context: dg.AssetExecutionContext, settings: ForecastSettings, warehouse: Warehouse):
+def forecast_accuracy(context: dg.AssetExecutionContext, settings: ForecastSettings, warehouse: Warehouse,
+                      artifacts: ArtifactStore):
     """Error of every forecast that covered the period, by series and by lead time: sMAPE, MASE, RMSE, bias, coverage."""
+    from forecast_assets.forecast_plots import forecast_views, worst_table
     from monitoring.performance import accuracy_by_series_and_lead, insample_scales
 
     day, end = day_window(context)
@@ -63,8 +67,8 @@ def forecast_accuracy(context: dg.AssetExecutionContext, settings: ForecastSetti
         **{k: float(v) for k, v in overall.items() if v is not None and pd.notna(v)},
         **{f"day_ahead_{k}": float(day_ahead[k]) for k in ("smape", "mase", "rmse") if pd.notna(day_ahead.get(k))},
         "by_lead_time": dg.MetadataValue.md(per_lead.round(3).to_markdown(index=False)),
-        "worst_series": dg.MetadataValue.md(per_series.sort_values("smape", ascending=False).head(5).round(3)
-                                            .to_markdown(index=False)),
+        "worst_series": dg.MetadataValue.md(worst_table(per_series)),
+        **forecast_views(history, forecasts, per_series, day, settings, artifacts, context.partition_key),
     })
 
 

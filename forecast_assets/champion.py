@@ -6,16 +6,34 @@ import dagster as dg
 import pandas as pd
 
 from forecast_assets.datasets import load_dataset
+from forecast_assets.forecast_plots import markdown_image, versions_frame, versions_picture
 from forecast_assets.promotion import decide_promotion
 from forecast_assets.training import candidate_model
 from resources.artifacts import ArtifactStore
-from resources.registry import CHALLENGER, CHAMPION, ModelRegistry
+from resources.registry import CHAMPION, ModelRegistry
 from resources.settings import ForecastSettings
 
 GUARD = dg.AssetCheckSpec(
     "champion_beats_seasonal_naive", asset="champion_model", blocking=True,
     description="The champion beats the seasonal naive on sMAPE and MASE on the latest backtest windows.",
 )
+
+
+def candidate_to_judge(context: dg.AssetExecutionContext, registry: ModelRegistry):
+    """The version candidate_model registered in this run; the latest candidate_model when this run trained none.
+
+    Never the `challenger` alias: with two training runs at once it may already point at the other run's model.
+    """
+    events = context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    own = [event.asset_materialization for event in events
+           if event.asset_materialization and event.asset_materialization.asset_key == candidate_model.key]
+    materialization = own[-1] if own else None
+    if materialization is None:
+        latest = context.instance.get_latest_materialization_event(candidate_model.key)
+        materialization = latest.asset_materialization if latest else None
+    if materialization is None or "model_version" not in materialization.metadata:
+        raise dg.Failure("champion_model: no candidate to judge; materialize candidate_model first")
+    return registry.get(materialization.metadata["model_version"].value)
 
 
 def backtest_summary(registry: ModelRegistry, version: str | None, data: pd.DataFrame, settings: ForecastSettings) -> dict | None:
@@ -37,9 +55,7 @@ def backtest_summary(registry: ModelRegistry, version: str | None, data: pd.Data
 def champion_model(context: dg.AssetExecutionContext, settings: ForecastSettings, registry: ModelRegistry,
                    artifacts: ArtifactStore):
     """The promotion decision: candidate and champion backtested on the same windows, beside the seasonal naive."""
-    candidate = registry.alias(CHALLENGER)
-    if candidate is None:
-        raise dg.Failure("champion_model: no candidate to judge; materialize candidate_model first")
+    candidate = candidate_to_judge(context, registry)
     champion = registry.alias(CHAMPION)
     # The candidate's own dataset: its last windows were held out of its training, and are newer than the champion's.
     data = load_dataset(artifacts, candidate.dataset_version)
@@ -54,6 +70,7 @@ def champion_model(context: dg.AssetExecutionContext, settings: ForecastSettings
     current = registry.alias(CHAMPION)
     context.log.info(f"promotion: {'PROMOTED' if decision.promote else 'kept'} - {decision.reason}")
     current_scores = candidate_scores if current and current.version == candidate.version else champion_scores
+    by_version = versions_frame(registry.versions())
     yield dg.MaterializeResult(
         data_version=dg.DataVersion(current.version if current else "none"),
         metadata={
@@ -66,6 +83,8 @@ def champion_model(context: dg.AssetExecutionContext, settings: ForecastSettings
             "dataset_version": candidate.dataset_version,
             **({f"champion_{k}": v for k, v in current_scores.items()} if current_scores else {}),
             **{f"snaive_{k}": v for k, v in naive_scores.items()},
+            "quality_by_version": dg.MetadataValue.md(markdown_image(versions_picture(by_version), "metrics by version")),
+            "versions": dg.MetadataValue.md(by_version.round(3).to_markdown(index=False)),
         },
     )
     beats = current_scores is not None and all(current_scores[m] < naive_scores[m] for m in ("smape", "mase"))

@@ -25,7 +25,7 @@ def _listing(rows: pd.DataFrame) -> dict:
     return {
         "failing_rows": dg.MetadataValue.int(len(rows)),
         "series": dg.MetadataValue.json(sorted(rows["series_id"].astype(str).unique().tolist())) if len(rows) else [],
-        "rows": dg.MetadataValue.md(rows.head(MAX_LISTED).to_markdown(index=False)) if len(rows) else "",
+        **({"rows": dg.MetadataValue.md(rows.head(MAX_LISTED).to_markdown(index=False))} if len(rows) else {}),
     }
 
 

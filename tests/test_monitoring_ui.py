@@ -42,7 +42,7 @@ def test_help_explains_both_uis_and_the_port_flags():
         [sys.executable, "-m", "demo.ui", "--help"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
     )
     assert out.returncode == 0
-    for text in ("dagster dev", "evidently ui", "--dagster-port", "--evidently-port", "Ctrl-C", "DAGSTER_HOME"):
+    for text in ("dagster dev", "evidently ui", "--dagster-port", "--evidently-port", "--reports-port", "Ctrl-C", "DAGSTER_HOME"):
         assert text in out.stdout, text
 
 
@@ -51,9 +51,10 @@ def test_both_uis_answer_and_ctrl_c_stops_them_and_all_their_processes(tmp_path)
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
     (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    dagster_port, evidently_port = _free_port(), _free_port()
+    dagster_port, evidently_port, reports_port = _free_port(), _free_port(), _free_port()
     env = {**os.environ, "FORECAST_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(dagster_home)}
-    ports = ["--dagster-port", str(dagster_port), "--evidently-port", str(evidently_port)]
+    ports = ["--dagster-port", str(dagster_port), "--evidently-port", str(evidently_port),
+             "--reports-port", str(reports_port)]
     launcher = subprocess.Popen(
         [sys.executable, "-m", "demo.ui", *ports, "--workspace-file", str(_tiny_dagster_workspace(tmp_path))],
         cwd=PROJECT_ROOT,
@@ -63,11 +64,12 @@ def test_both_uis_answer_and_ctrl_c_stops_them_and_all_their_processes(tmp_path)
         text=True,
     )
     try:
-        urls = [f"http://127.0.0.1:{dagster_port}/server_info", f"http://127.0.0.1:{evidently_port}/api/projects"]
+        urls = [f"http://127.0.0.1:{dagster_port}/server_info", f"http://127.0.0.1:{evidently_port}/api/projects",
+                f"http://127.0.0.1:{reports_port}/"]  # the static server for the reports that metadata links to
         deadline = time.monotonic() + 150
         while not all(_answers(u) for u in urls):
             assert launcher.poll() is None, f"launcher exited early with {launcher.returncode}"
-            assert time.monotonic() < deadline, "the UIs did not both answer within 150 s"
+            assert time.monotonic() < deadline, "the UIs did not all answer within 150 s"
             time.sleep(1)
         started = psutil.Process(launcher.pid).children(recursive=True)
         assert len(started) >= 4  # dagster dev, its webserver and daemon (and code server), evidently ui
@@ -87,7 +89,7 @@ def test_both_uis_answer_and_ctrl_c_stops_them_and_all_their_processes(tmp_path)
 
 @pytest.mark.parametrize("taken", ["DAGSTER_PORT", "EVIDENTLY_PORT"])
 def test_make_ui_with_a_taken_port_stops_at_once_naming_it_and_starts_nothing(tmp_path, taken):
-    ports = {"DAGSTER_PORT": _free_port(), "EVIDENTLY_PORT": _free_port()}
+    ports = {"DAGSTER_PORT": _free_port(), "EVIDENTLY_PORT": _free_port(), "REPORTS_PORT": _free_port()}
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", ports[taken]))
         holder.listen()

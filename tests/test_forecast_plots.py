@@ -1,0 +1,87 @@
+"""Specification of the forecast-vs-actual pictures: what forecast_accuracy embeds and links on its asset page."""
+
+import base64
+
+import numpy as np
+import pandas as pd
+
+from forecast_assets.forecast_plots import (forecast_page, forecast_picture, latest_forecasts, markdown_image,
+                                            pick_series, report_url, versions_frame, versions_picture, worst_table)
+
+DAY = pd.Timestamp("2024-04-02")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _panel(n_series: int = 8):
+    """Hourly history of n_series sines, forecasts for DAY from two origins, and per-series sMAPE rising with id."""
+    stamps = pd.date_range(DAY - pd.Timedelta(days=3), DAY + pd.Timedelta(hours=23), freq="h")
+    history, forecasts, per_series = [], [], []
+    for i in range(n_series):
+        sid = f"s{i:03d}"
+        values = 100 + 10 * np.sin(np.arange(len(stamps)) * 2 * np.pi / 24) + i
+        history.append(pd.DataFrame({"series_id": sid, "timestamp": stamps, "value": values}))
+        day = stamps[stamps >= DAY]
+        for step0 in (0, 24):  # the day-ahead forecast and the one made a day earlier (longer lead)
+            point = values[-24:] * (1 + 0.01 * i) + step0
+            forecasts.append(pd.DataFrame({"series_id": sid, "timestamp": day, "step": np.arange(1, 25) + step0,
+                                           "forecast": point, "lo_80": point - 5, "hi_80": point + 5,
+                                           "lo_95": point - 9, "hi_95": point + 9}))
+        per_series.append({"series_id": sid, "smape": float(i), "mase": 0.1 * i, "rmse": 1.0, "bias": 0.5,
+                           "expected": 48, "arrived": 48, "completeness": 1.0, "coverage_80": 0.8, "coverage_95": 0.9})
+    return pd.concat(history), pd.concat(forecasts), pd.DataFrame(per_series)
+
+
+def test_the_picture_is_a_png_of_the_worst_and_a_sample_of_series():
+    history, forecasts, per_series = _panel()
+    chosen = pick_series(per_series, worst=3, sample=3)
+    assert chosen[:3] == ["s007", "s006", "s005"]
+    assert len(chosen) == 6 and len(set(chosen)) == 6
+    png = forecast_picture(history, forecasts, per_series, DAY, DAY - pd.Timedelta(days=3))
+    assert png.startswith(PNG_MAGIC) and len(png) > 10_000
+    md = markdown_image(png, "forecasts")
+    assert md.startswith("![forecasts](data:image/png;base64,")
+    assert base64.b64decode(md[len("![forecasts](data:image/png;base64,"):-1]) == png
+
+
+def test_where_origins_overlap_the_shortest_lead_is_drawn():
+    _, forecasts, _ = _panel(2)
+    latest = latest_forecasts(forecasts)
+    assert len(latest) == 2 * 24 and latest["step"].max() == 24
+
+
+def test_the_page_shows_every_series_worst_first_with_its_metrics():
+    history, forecasts, per_series = _panel()
+    page = forecast_page(history, forecasts, per_series, DAY, DAY - pd.Timedelta(days=3), title="day 2024-04-02")
+    assert page.count("<img ") == 8
+    assert page.index('id="s007"') < page.index('id="s000"')
+    assert "coverage_95" in page and "day 2024-04-02" in page
+
+
+def test_the_worst_series_table_keeps_error_and_coverage_columns_only():
+    _, _, per_series = _panel()
+    header = worst_table(per_series).splitlines()[0]
+    assert "smape" in header and "coverage_80" in header
+    assert "expected" not in header and "completeness" not in header
+
+
+def test_links_point_at_the_ui_server_or_the_cloud_console(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORECAST_REPORTS_URL", "http://127.0.0.1:8501/")
+    page = tmp_path / "monitoring" / "2024-04-02" / "forecasts_vs_actuals.html"
+    assert report_url(str(page), str(tmp_path)) == "http://127.0.0.1:8501/monitoring/2024-04-02/forecasts_vs_actuals.html"
+    assert report_url("gs://bucket/monitoring/x.html") == "https://storage.cloud.google.com/bucket/monitoring/x.html"
+
+
+def test_model_quality_by_version_is_one_png_and_a_table_in_the_data_units():
+    from forecast_assets.training import metrics_table
+    from resources.registry import ModelVersion
+
+    metrics = [{"test": {"smape": s, "mase": s / 10, "rmse": 800.0 + s},
+                "seasonal_naive": {"test": {"smape": 15.0, "mase": 2.0, "rmse": 1500.0}}} for s in (5.0, 4.0, 6.0)]
+    versions = [ModelVersion(version=f"v{i + 1}", uri="/x", dataset_version=f"d{i}", code_version="c", trainer_image="",
+                             metrics=m, aliases=["champion"] if i == 1 else []) for i, m in enumerate(metrics)]
+    frame = versions_frame(versions)
+    assert frame["version"].tolist() == ["v1", "v2", "v3"] and frame.loc[1, "aliases"] == "champion"
+    assert frame["test RMSE (data units)"].tolist() == [805.0, 804.0, 806.0]
+    assert versions_picture(frame).startswith(PNG_MAGIC)
+    table = metrics_table(metrics[0])
+    assert "RMSE (data units)" in table and "seasonal naive, test" in table and "805" in table
