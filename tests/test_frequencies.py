@@ -15,6 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from pandas.tseries.frequencies import to_offset
+
+from resources.frequency import CADENCE_OFFSETS, cadence_start
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -31,9 +34,10 @@ HORIZON_AND_SEASON = {"15min": (192, 96), "D": (14, 7), "W-SUN": (13, 52), "MS":
 SEASON = {"15min": 96, "D": 7, "W-SUN": 52, "MS": 12, "QE": 4, "YS": 1}
 
 
-def write_long_file(path: Path, freq: str) -> pd.DataFrame:
-    """Three seasonal series with a trend over the whole range."""
-    points, start, _, _ = FREQUENCIES[freq]
+def write_long_file(path: Path, freq: str, short_series: bool = True) -> pd.DataFrame:
+    """Three seasonal series with a trend over the whole range, and a short one (as M3's yearly: a few points beyond
+    one horizon in the training dataset) that ends with them."""
+    points, start, cadence, _ = FREQUENCIES[freq]
     rng = np.random.default_rng(0)
     stamps = pd.date_range(start, periods=points, freq=freq)
     t = np.arange(points)
@@ -41,6 +45,11 @@ def write_long_file(path: Path, freq: str) -> pd.DataFrame:
     frames = [pd.DataFrame({"series_id": f"s{k}", "timestamp": stamps,
                             "value": 100 * (k + 1) * season * (1 + 0.003 * t) + rng.normal(0, 2, points)})
               for k in range(3)]
+    # The dataset ends before the last full partition (see PIPELINE): count the points after it.
+    last_full = cadence_start(cadence, pd.Series([stamps[-1]])).iloc[0] - to_offset(CADENCE_OFFSETS[cadence])
+    short = HORIZON_AND_SEASON[freq][0] + 4 + int((stamps >= last_full).sum())
+    if short_series:
+        frames.append(pd.DataFrame({"series_id": "short", "timestamp": stamps[-short:], "value": 50 + rng.normal(0, 1, short)}))
     data = pd.concat(frames, ignore_index=True)
     data.to_csv(path, index=False)
     return data
@@ -75,7 +84,8 @@ accuracy = warehouse.read("forecast_accuracy")
 print(json.dumps({
     "freq": settings.freq, "cadence": settings.cadence, "horizon": settings.horizon,
     "season_length": settings.season_length, "first_key": keys[0],
-    "failed_checks": sorted(c.check_name for c in collect.get_asset_check_evaluations() if not c.passed),
+    "failed_checks": {c.check_name: c.metadata["series"].value for c in collect.get_asset_check_evaluations()
+                      if not c.passed},
     "origin": str(forecasts["origin"].iloc[0]),
     "forecasts": {s: [str(t) for t in g.sort_values("step")["timestamp"]] for s, g in forecasts.groupby("series_id")},
     "accuracy_series": sorted(accuracy["series_id"]), "accuracy_smape": float(accuracy["smape"].mean()),
@@ -105,9 +115,11 @@ def test_each_frequency_runs_through_the_assets_on_its_own_calendar(tmp_path, fr
     period = {"daily": "D", "weekly": "W-SUN", "monthly": "M", "yearly": "Y"}[cadence]  # weeks run Monday to Sunday
     first_period = pd.Timestamp(start).to_period(period).start_time
     assert out["first_key"] == str(first_period.date())  # partitions start where the data starts (issue 16)
-    assert out["failed_checks"] == []  # clean data passes missing_steps and stale_series on calendar steps
+    # Clean data passes missing_steps and stale_series on calendar steps; the one backfill run spans the whole range,
+    # so only the short series, which starts late, misses steps of it.
+    assert out["failed_checks"] == {"missing_steps": ["short"]}
     expected = [str(t) for t in pd.date_range(out["origin"], periods=out["horizon"], freq=calendar)]
-    assert set(out["forecasts"]) == set(data["series_id"])  # every series is forecast
+    assert set(out["forecasts"]) == set(data["series_id"])  # every series is forecast, the short one included
     for series_id, stamps in out["forecasts"].items():
         assert stamps == expected, series_id
     assert set(out["accuracy_series"]) == set(data["series_id"]) and 0 < out["accuracy_smape"] < 20
@@ -116,7 +128,7 @@ def test_each_frequency_runs_through_the_assets_on_its_own_calendar(tmp_path, fr
 @pytest.mark.slow
 @pytest.mark.parametrize("freq", ["D", "MS"])
 def test_the_demo_runs_end_to_end_on_a_daily_and_a_monthly_file(tmp_path, freq):
-    write_long_file(tmp_path / f"{freq}.csv", freq)
+    write_long_file(tmp_path / f"{freq}.csv", freq, short_series=False)  # the demo trains before its live partitions
 
     done = run_here(["-m", "demo", "--live-partitions", "2"], tmp_path / "home", tmp_path / f"{freq}.csv")
 
