@@ -18,12 +18,14 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 SOURCE ?=
 DAYS ?=
+TIMESTAMP_FORMAT ?=
 DAGSTER_PORT ?= 3000
 EVIDENTLY_PORT ?= 8000
 # The static server for the HTML reports that asset metadata links to; the demo writes links to this port.
 REPORTS_PORT ?= 8001
 export FORECAST_REPORTS_URL ?= http://127.0.0.1:$(REPORTS_PORT)
-DEMO_ARGS := $(if $(SOURCE),--source "$(SOURCE)") $(if $(DAYS),--live-partitions $(DAYS))
+DEMO_ARGS := $(if $(SOURCE),--source "$(SOURCE)") $(if $(DAYS),--live-partitions $(DAYS)) \
+	$(if $(TIMESTAMP_FORMAT),--timestamp-format "$(TIMESTAMP_FORMAT)")
 
 .PHONY: help setup demo test ui clean bench
 
@@ -54,6 +56,8 @@ $(VENV)/.synced: pyproject.toml uv.lock $(CURDIR)/.tools/.uv-$(UV_VERSION)
 $(DAGSTER_HOME)/dagster.yaml:
 	@mkdir -p $(DAGSTER_HOME)
 	@printf 'telemetry:\n  enabled: false\nnux:\n  enabled: false\n' > $@
+	@# One warehouse-writing step at a time across runs (WAREHOUSE_POOL): the DuckDB file takes one writer process.
+	@printf 'concurrency:\n  pools:\n    default_limit: 1\n' >> $@
 
 setup: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 

@@ -36,10 +36,14 @@ def calendar_start(m4: M4Set, today: pd.Timestamp | None = None) -> pd.Timestamp
 
 
 @contextmanager
-def pipeline_environment(home: Path, partitions_start: pd.Timestamp):
-    """FORECAST_HOME (and the partitions' start) pointed at this run for the duration; restored afterwards."""
+def pipeline_environment(home: Path, partitions_start: pd.Timestamp, rule=None):
+    """FORECAST_HOME, the partitions' start and the set's frequency, horizon and m (so the partitions follow the
+    data's cadence: yearly partitions for yearly data) set for the duration; restored afterwards."""
     wanted = {"FORECAST_HOME": str(home), "FORECAST_ENV": "local",
               "FORECAST_PARTITIONS_START": partitions_start.strftime("%Y-%m-%d")}  # fmt: skip
+    if rule is not None:
+        wanted.update(FORECAST_FREQ=rule.freq, FORECAST_HORIZON=str(rule.horizon),
+                      FORECAST_SEASON_LENGTH=str(rule.season_length))
     if "forecast_assets.partitions" in sys.modules:
         loaded = pd.Timestamp(sys.modules["forecast_assets.partitions"].PARTITIONS_START)
         if loaded > partitions_start:
@@ -70,9 +74,14 @@ def forecast_with_assets(m4: M4Set, workdir: Path) -> PipelineForecasts:
     """Materialize raw_series, training_dataset and candidate_model on the M4 training file; forecast with the candidate."""
     start = calendar_start(m4)
     home = Path(workdir) / "forecast_home"
-    with pipeline_environment(home, start):
+    from resources.frequency import cadence_start, frequency_defaults
+
+    # The partitions begin with the period (day, week, month, year) that holds the calendar's first step.
+    first_partition = cadence_start(frequency_defaults(m4.rule.freq).cadence, pd.Series([start])).iloc[0]
+    with pipeline_environment(home, first_partition, m4.rule):
         from forecast_assets.datasets import load_dataset, training_dataset
         from forecast_assets.ingestion import raw_series
+        from forecast_assets.partitions import partition_key_for
         from forecast_assets.training import candidate_model
         from resources.environment import build_resources
         from resources.registry import CHALLENGER
@@ -89,8 +98,7 @@ def forecast_with_assets(m4: M4Set, workdir: Path) -> PipelineForecasts:
                                     dataset_window_periods=window_periods)  # fmt: skip
         resources = {**build_resources(), "source": source, "settings": settings}
         instance = dg.DagsterInstance.ephemeral(tempdir=str(Path(workdir) / "dagster"))
-        range_tags = {RANGE_START_TAG: pd.Timestamp(first).strftime("%Y-%m-%d"),
-                      RANGE_END_TAG: (end - pd.Timedelta(days=1)).strftime("%Y-%m-%d")}  # fmt: skip
+        range_tags = {RANGE_START_TAG: partition_key_for(first), RANGE_END_TAG: partition_key_for(last)}
         ingest_seconds = _materialize([raw_series], instance, resources, tags=range_tags)
         dataset_config = {"ops": {"training_dataset": {"config": {"end_date": end.strftime("%Y-%m-%d"),
                                                                   "window_periods": window_periods}}}}  # fmt: skip

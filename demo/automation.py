@@ -21,6 +21,8 @@ from dagster._core.workspace.load import location_origins_from_yaml_paths
 WORKSPACE_FILE = Path(__file__).resolve().parents[1] / "workspace.yaml"  # what `make ui` serves
 REPOSITORY = "__repository__"  # the repository name Dagster gives a code location's Definitions
 
+from demo.interrupts import raise_if_interrupted
+
 # Runs keep every event in the instance; only the console stays quiet so the demo's progress lines can be read.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -72,6 +74,7 @@ class Clock:
         result = job.execute_in_process(instance=self.instance, partition_key=request.partition_key,
                                         run_config=quiet(request.run_config), tags=tags, raise_on_error=False)
         self.runs.append((job_name, request.partition_key, tags.get("forecast/trigger", "?"), result.success))
+        raise_if_interrupted(result, self.instance)  # Ctrl-C inside the run: stop the demo, not just this run
         if not result.success:
             self.alert_on_failure(result)
         return result

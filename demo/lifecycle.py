@@ -7,6 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from demo.automation import Clock, quiet
+from demo.interrupts import raise_if_interrupted
 from demo.summary import lifecycle_summary
 from resources.environment import forecast_home
 
@@ -45,6 +46,7 @@ def run_demo_job(clock: Clock, name: str, **kwargs) -> dg.ExecuteInProcessResult
     result = clock.defs.resolve_job_def(name).execute_in_process(
         instance=clock.instance, raise_on_error=False, tags=tags, run_config=quiet(kwargs.pop("run_config", None)),
         **kwargs)
+    raise_if_interrupted(result, clock.instance)
     if not result.success:
         clock.alert_on_failure(result)
         failure = next((e for e in result.all_events if e.is_failure), None)

@@ -1,6 +1,9 @@
 """Release record of the code location: which image, which commit and which definitions were deployed together.
 
-    python -m deploy.release --image IMAGE@sha256:DIGEST --git-sha SHA --out release.json
+    python -m deploy.release --image IMAGE@sha256:DIGEST --git-sha SHA [--trainer-image TRAINER@sha256:DIGEST] --out release.json
+
+The trainer image, when given, must be pinned by digest too: it is the TRAINER_IMAGE_URI the release runs with,
+and every model version records it, so a mutable tag (`:latest`) would make that lineage meaningless.
 
 The definitions hash changes exactly when what Dagster shows changes (asset keys, code versions, groups,
 dependencies, partitions, checks, jobs, schedules, sensors), so two releases with the same hash run the
@@ -95,13 +98,24 @@ def check_git_sha(git_sha: str) -> str:
     return git_sha
 
 
+def check_trainer_image(image: str) -> str:
+    """The trainer image, if it is NAME@sha256:<64 hex>; ReleaseError naming it otherwise (a tag is mutable)."""
+    name, _, digest = image.rpartition("@")
+    if not name or not _DIGEST.fullmatch(digest):
+        raise ReleaseError(f"--trainer-image {image!r}: expected NAME@sha256:<64 hex>, a digest rather than a tag")
+    return image
+
+
 def build_release_record(repository: dg.RepositoryDefinition, image: str, git_sha: str, module: str,
-                         location: str = DEFAULT_LOCATION, created_at: datetime | None = None) -> dict:
+                         location: str = DEFAULT_LOCATION, created_at: datetime | None = None,
+                         trainer_image: str | None = None) -> dict:
     """The JSON-ready release record: image and digest, git SHA, definitions hash and the fingerprint behind it."""
     image_name, digest = split_image(image)
     check_git_sha(git_sha)
     fingerprint = definitions_fingerprint(repository)
+    trainer = {"trainer_image": check_trainer_image(trainer_image)} if trainer_image is not None else {}
     return {
+        **trainer,
         "code_location": location,
         "module": module,
         "image": f"{image_name}@{digest}" if image_name else digest,
@@ -119,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.release", description=__doc__.splitlines()[0])
     parser.add_argument("--image", required=True, help="pushed image, NAME@sha256:DIGEST (or the bare digest)")
     parser.add_argument("--git-sha", required=True, help="commit the image was built from")
+    parser.add_argument("--trainer-image", default=None,
+                        help="trainer image the release runs (TRAINER_IMAGE_URI), NAME@sha256:DIGEST")
     parser.add_argument("--module", default=DEFAULT_MODULE, help="module holding the Definitions")
     parser.add_argument("--working-directory", default=None, help="where the module is imported from (default: .)")
     parser.add_argument("--location", default=DEFAULT_LOCATION, help="code location name")
@@ -126,8 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         split_image(args.image), check_git_sha(args.git_sha)  # refuse bad input before the slow load
+        if args.trainer_image is not None:
+            check_trainer_image(args.trainer_image)
         repository = load_repository(args.module, args.working_directory)
-        record = build_release_record(repository, args.image, args.git_sha, args.module, args.location)
+        record = build_release_record(repository, args.image, args.git_sha, args.module, args.location,
+                                      trainer_image=args.trainer_image)
     except ReleaseError as error:
         parser.exit(2, f"release: {error}\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from forecast_assets.ingestion import raw_series
 from forecast_assets.partitions import HORIZON_PARTITIONS, LOOKBACK_PARTITIONS, time_partitions
 from resources.artifacts import ArtifactStore
 from resources.settings import ForecastSettings
-from resources.warehouse import Warehouse
+from resources.warehouse import WAREHOUSE_POOL, Warehouse
 
 
 def day_window(context: dg.AssetExecutionContext) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -29,6 +29,7 @@ def cleaned_history(warehouse: Warehouse, settings: ForecastSettings, start: pd.
 
 @dg.asset(
     partitions_def=time_partitions,
+    pool=WAREHOUSE_POOL,
     group_name="monitoring",
     kinds={"pandas", "table"},
     metadata={"partition_expr": "day"},

@@ -10,13 +10,30 @@ from forecast_assets.forecast_plots import markdown_image, versions_frame, versi
 from forecast_assets.promotion import decide_promotion
 from forecast_assets.training import candidate_model
 from resources.artifacts import ArtifactStore
-from resources.registry import CHALLENGER, CHAMPION, ModelRegistry
+from resources.registry import CHAMPION, ModelRegistry
 from resources.settings import ForecastSettings
 
 GUARD = dg.AssetCheckSpec(
     "champion_beats_seasonal_naive", asset="champion_model", blocking=True,
     description="The champion beats the seasonal naive on sMAPE and MASE on the latest backtest windows.",
 )
+
+
+def candidate_to_judge(context: dg.AssetExecutionContext, registry: ModelRegistry):
+    """The version candidate_model registered in this run; the latest candidate_model when this run trained none.
+
+    Never the `challenger` alias: with two training runs at once it may already point at the other run's model.
+    """
+    events = context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    own = [event.asset_materialization for event in events
+           if event.asset_materialization and event.asset_materialization.asset_key == candidate_model.key]
+    materialization = own[-1] if own else None
+    if materialization is None:
+        latest = context.instance.get_latest_materialization_event(candidate_model.key)
+        materialization = latest.asset_materialization if latest else None
+    if materialization is None or "model_version" not in materialization.metadata:
+        raise dg.Failure("champion_model: no candidate to judge; materialize candidate_model first")
+    return registry.get(materialization.metadata["model_version"].value)
 
 
 def backtest_summary(registry: ModelRegistry, version: str | None, data: pd.DataFrame, settings: ForecastSettings) -> dict | None:
@@ -38,9 +55,7 @@ def backtest_summary(registry: ModelRegistry, version: str | None, data: pd.Data
 def champion_model(context: dg.AssetExecutionContext, settings: ForecastSettings, registry: ModelRegistry,
                    artifacts: ArtifactStore):
     """The promotion decision: candidate and champion backtested on the same windows, beside the seasonal naive."""
-    candidate = registry.alias(CHALLENGER)
-    if candidate is None:
-        raise dg.Failure("champion_model: no candidate to judge; materialize candidate_model first")
+    candidate = candidate_to_judge(context, registry)
     champion = registry.alias(CHAMPION)
     # The candidate's own dataset: its last windows were held out of its training, and are newer than the champion's.
     data = load_dataset(artifacts, candidate.dataset_version)

@@ -10,7 +10,7 @@ from forecast_assets.ingestion import raw_series
 from resources.artifacts import ArtifactStore
 from resources.datasets import DatasetCatalog
 from resources.settings import ForecastSettings
-from resources.warehouse import Warehouse
+from resources.warehouse import WAREHOUSE_POOL, Warehouse
 
 
 class DatasetWindow(dg.Config):
@@ -34,7 +34,7 @@ def dataset_window(window: DatasetWindow, settings: ForecastSettings, warehouse:
     return settings.steps_before(settings.first_step_at_or_after(end), periods), end
 
 
-@dg.asset(group_name="datasets", kinds={"pandas", "parquet"}, deps=[raw_series])
+@dg.asset(group_name="datasets", kinds={"pandas", "parquet"}, deps=[raw_series], pool=WAREHOUSE_POOL)
 def training_dataset(context: dg.AssetExecutionContext, config: DatasetWindow, settings: ForecastSettings,
                      warehouse: Warehouse, artifacts: ArtifactStore, dataset_catalog: DatasetCatalog) -> dg.MaterializeResult:
     """A cleaned, regular-grid window of raw_series written as Parquet; its content hash is the dataset version."""

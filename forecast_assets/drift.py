@@ -14,9 +14,10 @@ from resources.artifacts import ArtifactStore
 from resources.monitoring import MonitoringWorkspace
 from resources.registry import CHAMPION, ModelRegistry
 from resources.settings import ForecastSettings
-from resources.warehouse import Warehouse
+from resources.warehouse import WAREHOUSE_POOL, Warehouse
 
 MONITORING_TABLE = "monitoring_summary"  # one row per day: what the retrain sensor and dashboards read
+ALARMS_TABLE = "monitoring_alarms"  # one row per flagged series and signal (the alarm log's rows); written only here
 
 
 def issued_forecasts(warehouse: Warehouse, origin: pd.Timestamp) -> pd.DataFrame:
@@ -27,6 +28,7 @@ def issued_forecasts(warehouse: Warehouse, origin: pd.Timestamp) -> pd.DataFrame
 
 @dg.asset(
     partitions_def=time_partitions,
+    pool=WAREHOUSE_POOL,
     group_name="monitoring",
     kinds={"evidently", "pandas"},
     metadata={"partition_expr": "day"},
@@ -37,7 +39,8 @@ def issued_forecasts(warehouse: Warehouse, origin: pd.Timestamp) -> pd.DataFrame
 def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, registry: ModelRegistry,
                  warehouse: Warehouse, artifacts: ArtifactStore, monitoring_workspace: MonitoringWorkspace):
     """Per-series drift for the day against the champion's training window, with Evidently HTML/JSON and a summary row."""
-    from monitoring.drift import drift_report as evaluate_drift
+    from monitoring.alarms import alarm_rows, series_smape
+    from monitoring.drift import DriftThresholds, drift_report as evaluate_drift
     from trainer.model import ForecastModel
 
     day, end = day_window(context)
@@ -54,7 +57,8 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
                                  ref_end, levels)
     lookback = max(settings.serving_lookback_periods, model.spec.lookback_steps)  # what the features read
     lookback_start = settings.steps_before(day, lookback)
-    current = day_ahead_inputs(model, cleaned_history(warehouse, settings, lookback_start, end), day, end, levels)
+    history = cleaned_history(warehouse, settings, lookback_start, end)
+    current = day_ahead_inputs(model, history, day, end, levels)
     issued = issued_forecasts(warehouse, settings.first_step_at_or_after(day))  # the origin of this period's forecasts
     if not issued.empty:  # judge the forecasts that were actually issued, with their intervals
         issued_columns = [c for c in issued.columns if c not in ("series_id", "timestamp")]
@@ -62,15 +66,23 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
         current["residual"] = current["value"] - current["forecast"]
     if current.empty:
         raise dg.Failure(f"drift_report: no actuals with model inputs on {day.date()}")
-    features = [name for name in model.spec.feature_names if name != "step"]
-    result = evaluate_drift(reference, current, feature_columns=features)
+    # A feature the reference never saw (a 3-week lag on a 3-week dataset) cannot be compared: leave it out.
+    features = [name for name in model.spec.feature_names if name != "step" and reference[name].notna().any()]
+    thresholds = DriftThresholds()
+    recent = history[history["timestamp"] >= day - (max(thresholds.scan_spans) - 1) * (end - day)]
+    result = evaluate_drift(reference, current, feature_columns=features, thresholds=thresholds, recent=recent)
 
     # The same number as the Evidently panel and forecast_accuracy's day_ahead_smape: trainer.metrics.smape of the
     # forecasts issued at the period's origin.
     smape = float(result.summary["smape"]) if result.summary["smape"] is not None else float("nan")
     baseline = float((champion.metrics.get("test") or {}).get("smape", float("nan")))
     error_decay = bool(smape > settings.error_alarm_ratio * baseline) if baseline == baseline else False
-    alarm = bool(result.summary["series_drift"]) or error_decay
+    alarms = alarm_rows(day, result.per_series, thresholds.series_z, panel_smape=smape, baseline_smape=baseline,
+                        error_ratio=settings.error_alarm_ratio, by_series_smape=series_smape(current),
+                        champion=champion.version, scan_z=thresholds.scan_z)
+    alarm = bool(alarms["alarm"].any())
+    warehouse.write(ALARMS_TABLE, alarms, replace_where={"day": day.to_pydatetime()})
+    alarm_log = monitoring_workspace.record_alarms(day, alarms)
     key = f"monitoring/{day.date()}/drift_report"
     html_uri = artifacts.write_bytes(f"{key}.html", result.html.encode())
     artifacts.write_bytes(f"{key}.json", result.json.encode())
@@ -87,12 +99,16 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
         "drifted_feature_share": float(summary["drifted_feature_share"]),
         "target_drift_score": float(summary["target_drift_score"]),
         "realised_smape": smape,
+        "alarms": dg.MetadataValue.md(alarms.round(3).to_markdown(index=False) if len(alarms) else "no alarm"),
+        "alarm_log": dg.MetadataValue.path(str(alarm_log)),
         "report": dg.MetadataValue.url(report_url(html_uri, getattr(artifacts, "root", None))),
         "evidently_snapshot": snapshot_id,
         "champion": champion.version,
     })
     yield dg.AssetCheckResult(check_name="drift_below_threshold", passed=not alarm,
                               severity=dg.AssetCheckSeverity.WARN,
+                              description="; ".join(f"{r.series_id}: {r.signal} {r.statistic:.2f} (threshold {r.threshold:.2f})"
+                                                    for r in alarms.itertuples()) or "no series flagged",
                               metadata={"drift_flags": dg.MetadataValue.json(summary["drift_flags"]),
                                         "drifted_series": dg.MetadataValue.json(summary["drifted_series"])})
 

@@ -13,7 +13,7 @@ from forecast_assets.ingestion import raw_series
 from forecast_assets.partitions import LOOKBACK_PARTITIONS, time_partitions
 from resources.registry import CHAMPION, ModelRegistry
 from resources.settings import ForecastSettings
-from resources.warehouse import Warehouse
+from resources.warehouse import WAREHOUSE_POOL, Warehouse
 
 
 def seasonal_naive_forecasts(history: pd.DataFrame, origin: pd.Timestamp, settings: ForecastSettings) -> pd.DataFrame:
@@ -59,6 +59,7 @@ def recent_history(warehouse: Warehouse, period_start: pd.Timestamp, origin: pd.
 
 @dg.asset(
     partitions_def=time_partitions,
+    pool=WAREHOUSE_POOL,
     group_name="inference",
     kinds={"xgboost", "pandas"},
     # Partition P holds the forecasts made after period P (column forecast_day, P's start); their origin is the

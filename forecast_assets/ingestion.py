@@ -5,12 +5,15 @@ import pandas as pd
 
 from forecast_assets.ingestion_checks import RAW_SERIES_CHECKS, evaluate_raw_checks
 from forecast_assets.partitions import time_partitions
+from forecast_assets.source_revisions import source_data, source_revision_sensor
 from resources.settings import ForecastSettings
+from resources.warehouse import WAREHOUSE_POOL
 from resources.sources import SeriesSource
 
 
 @dg.asset(
     partitions_def=time_partitions,
+    pool=WAREHOUSE_POOL,
     group_name="ingestion",
     kinds={"pandas", "table"},
     check_specs=RAW_SERIES_CHECKS,
@@ -18,6 +21,7 @@ from resources.sources import SeriesSource
     metadata={"partition_expr": "timestamp"},
     # A backfill of many days runs as one run that fetches the whole range at once.
     backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=[source_data],  # the source's own per-partition data versions: a revised partition shows raw_series stale
 )
 def raw_series(context: dg.AssetExecutionContext, source: SeriesSource, settings: ForecastSettings):
     """Observations collected for the partition's period (series_id, timestamp, value, ingested_at): nothing dropped or altered."""
@@ -38,4 +42,4 @@ def raw_series(context: dg.AssetExecutionContext, source: SeriesSource, settings
     yield from evaluate_raw_checks(raw, start, end, settings)
 
 
-defs = dg.Definitions(assets=[raw_series])
+defs = dg.Definitions(assets=[source_data, raw_series], sensors=[source_revision_sensor])

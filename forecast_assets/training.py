@@ -96,6 +96,10 @@ def candidate_model(context: dg.AssetExecutionContext, config: TrainingConfig, s
     )
     result = training_backend.run(context, spec)  # raises on failure: nothing is registered
     metrics = result.metrics
+    skipped = [str(series) for series in metrics.get("skipped_series", [])]
+    if skipped:
+        context.log.warning(f"skipped_series: {len(skipped)} series too short to train on, forecast by the "
+                            f"seasonal-naive fallback: {', '.join(skipped[:10])}{' ...' if len(skipped) > 10 else ''}")
     params = metrics.get("params", {})
     version = registry.register(result.model_dir, dataset_version=dataset_version, code_version=code_version(),
                                 trainer_image=spec.image_uri, params=params, metrics=metrics)
@@ -125,6 +129,7 @@ def candidate_model(context: dg.AssetExecutionContext, config: TrainingConfig, s
             "validation_curve": dg.MetadataValue.md(validation_curve(curve)),
             "validation_rmse_per_round": dg.MetadataValue.json(curve),
             "params": dg.MetadataValue.json(json.loads(json.dumps(params, default=str))),
+            "skipped_series": dg.MetadataValue.json(skipped),
         },
     )
 

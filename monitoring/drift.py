@@ -41,6 +41,7 @@ from monitoring.series_drift import (
     effective_season,
     nanoseconds,
     per_series_drift,
+    recent_level_shift,
 )
 
 
@@ -54,6 +55,9 @@ class DriftThresholds:
     residual_distance: float = 0.1  # normed Wasserstein of residual / level: concept drift
     series_z: float = 4.0  # per series: |level shift| in the reference's day-to-day standard deviations
     series_relative_shift: float = 0.15  # per series: and at least a 15% change of the level
+    scan_spans: tuple = (2, 3)  # per series: the last 2 and 3 days are scanned for a persistent level shift
+    scan_z: float = 3.5  # ... significant: this many reference standard deviations of a span's shift
+    scan_relative_shift: float = 0.07  # ... material: at least a 7% change of the level on each day of the span
 
 
 @dataclasses.dataclass
@@ -90,6 +94,7 @@ def drift_report(
     reference_sample_rows: int = 5_000,
     current_sample_rows: int = 50_000,
     seed: int = 0,
+    recent: pd.DataFrame | None = None,
 ) -> DriftResult:
     """Drift of the current window against the reference, globally (Evidently) and per series.
 
@@ -111,6 +116,18 @@ def drift_report(
         ref, cur, features=list(feature_columns), series=series_column, timestamp=timestamp_column,
         target=target_column, residual=residual_column, thresholds=thresholds, window=window,
     )  # fmt: skip
+    if recent is not None:
+        # Label drift per series is the persistent level-shift scan over the recent windows (the current one
+        # included); the one-day test stays in the table as context (benchmarks/drift_detection.py says why).
+        scan = recent_level_shift(
+            reference[[series_column, timestamp_column, target_column]],
+            recent[[series_column, timestamp_column, target_column]], series=series_column,
+            timestamp=timestamp_column, target=target_column, season_ns=season_ns, window=window,
+            spans=thresholds.scan_spans, z=thresholds.scan_z, relative_shift=thresholds.scan_relative_shift,
+        )  # fmt: skip
+        per_series = per_series.merge(scan, on=series_column, how="left")
+        per_series["level_shifted"] = per_series["level_shifted"].astype("boolean").fillna(False).astype(bool)
+        per_series["drifted"] = per_series["level_shifted"] | per_series["residual_drifted"]
 
     calendar = _calendar_columns(current, feature_columns, series_column, timestamp_column)
     evidently_features = [c for c in feature_columns if c not in calendar]
@@ -120,6 +137,8 @@ def drift_report(
     if forecast_column in ref.columns and forecast_column in cur.columns:
         ref_sample = add_performance_columns(ref_sample, target_column, forecast_column)
         cur_sample = add_performance_columns(cur_sample, target_column, forecast_column)
+    # A feature with no value on one side (a lag longer than the history so far) cannot be judged for drift.
+    evidently_features = [c for c in evidently_features if ref_sample[c].notna().any() and cur_sample[c].notna().any()]
     window_start = pd.Timestamp(current[timestamp_column].min()).floor(window)
     snapshot = run_report(
         ref_sample, cur_sample, features=evidently_features, target=target_column, forecast=forecast_column,

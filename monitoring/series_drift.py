@@ -166,3 +166,48 @@ def _score(shift, sigma):
 def _flag(score: pd.Series, shift: pd.Series, thresholds) -> pd.Series:
     """Significant against the series' own day-to-day spread and material in size; NaN never flags."""
     return (score.abs() >= thresholds.series_z) & (shift.abs() >= thresholds.series_relative_shift)
+
+
+
+def recent_level_shift(reference, recent, *, series, timestamp, target, season_ns: int, window: str,
+                       spans=(2, 3), z: float = 3.0, relative_shift: float = 0.05) -> pd.DataFrame:
+    """A scan over the last k windows (days) for a persistent level shift of each series. For every span k in
+    `spans`, the relative shift of the last k days is scored against the spread of k-day shifts in the reference
+    (rolling k-day windows of the same series, so autocorrelated noise such as weather is in the yardstick). A span
+    fires when it is significant (|score| >= z), material (|shift| >= relative_shift) and persistent (every day in it
+    moved the same way by at least relative_shift, so a one-day holiday dip followed by an ordinary day is not a shift).
+
+    Why a scan and not the one-day test: one day must clear a bar high enough for one noisy day, so a 10% shift that
+    is plain over two or three days was never flagged (benchmarks/drift_detection.py). Returns one row per series of
+    `recent`: level_shift, level_shift_score, level_shift_span (0: none fired), level_shifted."""
+    ref, cur = add_deviation_columns(reference, recent, series=series, timestamp=timestamp, target=target,
+                                     residual="__none__", season_ns=season_ns)
+    window_ns = pd.Timedelta(window).value
+    ref_days = _window_sums(ref, series=series, target=target, residual=None,
+                            window_key=nanoseconds(ref[timestamp]) // window_ns)
+    cur_days = _window_sums(cur, series=series, target=target, residual=None,
+                            window_key=nanoseconds(cur[timestamp]) // window_ns)
+    cur_days = cur_days[cur_days["expected"] > 0]
+    daily_shift = cur_days["dev"] / cur_days["expected"]
+    ids = pd.Index(recent[series].drop_duplicates().sort_values(), name=series)
+    best = pd.DataFrame({"level_shift": np.nan, "level_shift_score": 0.0, "level_shift_span": 0,
+                         "level_shifted": False}, index=ids)
+    for k in spans:
+        ref_k = ref_days.groupby(level=0, group_keys=False).apply(lambda g: g.rolling(k).sum()).dropna()
+        ref_k = ref_k[ref_k["expected"] > 0]
+        spread = (ref_k["dev"] / ref_k["expected"]).groupby(level=0).std(ddof=1).reindex(ids)
+        last_k = cur_days.groupby(level=0).tail(k)
+        grouped = last_k.groupby(level=0)
+        enough = grouped.size().reindex(ids).fillna(0) >= k
+        shift = (grouped["dev"].sum() / grouped["expected"].sum()).reindex(ids)
+        days = daily_shift.loc[last_k.index]
+        # Persistent: every day of the span moved the same way by a material amount.
+        least = days.groupby(level=0).min().reindex(ids), days.groupby(level=0).max().reindex(ids)
+        same_way = (least[0] >= relative_shift) | (least[1] <= -relative_shift)
+        score = _score(shift, spread).where(enough)
+        fired = (score.abs() >= z) & (shift.abs() >= relative_shift) & same_way
+        stronger = fired & (~best["level_shifted"] | (score.abs() > best["level_shift_score"].abs()))
+        update = pd.DataFrame({"level_shift": shift, "level_shift_score": score, "level_shift_span": k})
+        best.loc[stronger, update.columns] = update[stronger]
+        best["level_shifted"] |= fired
+    return best.reset_index()

@@ -50,22 +50,22 @@ def build_executor() -> dg.ExecutorDefinition:
 
 
 def build_source():
-    """The series source: the file or URL in FORECAST_SOURCE, else the synthetic scenario (at FORECAST_FREQ)."""
-    from resources.sources.file import FileSeriesSource
+    """The series source FORECAST_SOURCE names (resources/sources/spec.py; FORECAST_TIMESTAMP_FORMAT for a file's dates), else the synthetic scenario (at FORECAST_FREQ)."""
+    from resources.sources.spec import source_from_spec
     from resources.sources.synthetic import SyntheticSeriesSource
 
-    path = os.getenv("FORECAST_SOURCE", "").strip()
-    if path:
-        return FileSeriesSource(path=path)
+    spec = os.getenv("FORECAST_SOURCE", "").strip()
+    if spec and spec != "synthetic":
+        return source_from_spec(spec, bigquery_endpoint=os.getenv("BIGQUERY_EMULATOR_HOST", ""),
+                                timestamp_format=os.getenv("FORECAST_TIMESTAMP_FORMAT", "").strip() or None)
     return SyntheticSeriesSource(freq=os.getenv("FORECAST_FREQ", "").strip() or "h")
 
 
 def _local_resources() -> dict:
-    from dagster_duckdb_pandas import DuckDBPandasIOManager
-
     from resources.alerts_local import LocalAlerter
     from resources.artifacts import LocalArtifactStore
     from resources.datasets import DatasetCatalog
+    from resources.duckdb_io import AtomicDuckDBPandasIOManager
     from resources.experiments_local import LocalExperimentTracker
     from resources.monitoring_local import LocalEvidentlyWorkspace
     from resources.registry_local import LocalModelRegistry
@@ -79,7 +79,7 @@ def _local_resources() -> dict:
     database = str(home / "warehouse.duckdb")
     warehouse = DuckDBWarehouse(database=database)
     return {
-        "io_manager": DuckDBPandasIOManager(database=database, schema="forecast"),
+        "io_manager": AtomicDuckDBPandasIOManager(database=database, schema="forecast"),
         "warehouse": warehouse,
         "artifacts": LocalArtifactStore(root=str(home / "artifacts")),
         "dataset_catalog": DatasetCatalog(warehouse=warehouse),
@@ -101,8 +101,6 @@ def _gcp_resources() -> dict:
             + ", ".join(missing)
             + " (see deploy/gcp.env.example)"
         )
-    from dagster_gcp_pandas import BigQueryPandasIOManager
-
     from resources.gcp import (
         BigQueryWarehouse,
         CloudLoggingAlerter,
@@ -112,6 +110,7 @@ def _gcp_resources() -> dict:
         VertexExperimentTracker,
         VertexModelRegistry,
     )
+    from resources.gcp.bigquery_io_manager import BigQueryAssetIOManager  # imports dagster-gcp: only here
     from resources.gcp.vertex_datasets import VertexDatasetCatalog
     from resources.settings import settings_from_env
 
@@ -125,8 +124,8 @@ def _gcp_resources() -> dict:
     project, region, bucket, prefix = env("GCP_PROJECT"), env("GCP_REGION"), env("GCS_BUCKET"), optional("GCS_PREFIX")
     warehouse = BigQueryWarehouse(project=project, dataset=env("BIGQUERY_DATASET"), location=optional("BIGQUERY_LOCATION"))
     return {
-        "io_manager": BigQueryPandasIOManager(project=project, dataset=env("BIGQUERY_DATASET"),
-                                              location=optional("BIGQUERY_LOCATION") or None),
+        "io_manager": BigQueryAssetIOManager(project=project, dataset=env("BIGQUERY_DATASET"),
+                                             location=optional("BIGQUERY_LOCATION") or None),
         "warehouse": warehouse,
         "artifacts": GcsArtifactStore(bucket=bucket, prefix=prefix, project=project),
         "dataset_catalog": VertexDatasetCatalog(warehouse=warehouse, project=project, location=region),
@@ -140,7 +139,7 @@ def _gcp_resources() -> dict:
                                         bucket=bucket, prefix=prefix),
         "monitoring_workspace": GcsEvidentlyWorkspace(
             path=f"gs://{os.environ['GCS_BUCKET']}/{prefix + '/' if prefix else ''}evidently"),
-        "alerter": CloudLoggingAlerter(),
+        "alerter": CloudLoggingAlerter(webhook_url=_webhook()),
     }
 
 

@@ -46,9 +46,29 @@ class LocalModelRegistry(ModelRegistry):
         if not self._index_path.exists():
             return {"versions": [], "aliases": {}}
         try:
-            return json.loads(self._index_path.read_text())
+            index = json.loads(self._index_path.read_text())
         except json.JSONDecodeError as error:
             raise ValueError(f"model registry index {self._index_path} is not valid JSON: {error}") from error
+        return self._checked_shape(index)
+
+    def _checked_shape(self, index) -> dict:
+        """index as read, or a ValueError naming the file and the key that is missing or of the wrong type."""
+        def wrong(where: str, expected: str) -> ValueError:
+            return ValueError(f"model registry index {self._index_path}: {where} must be {expected}")
+
+        if not isinstance(index, dict):
+            raise wrong("the top level", "an object with keys 'versions' and 'aliases'")
+        if not isinstance(index.get("versions"), list):
+            raise wrong("key 'versions'", "a list of version entries")
+        if not isinstance(index.get("aliases"), dict):
+            raise wrong("key 'aliases'", "an object mapping alias to version")
+        required = [key for key, field in ModelVersion.model_fields.items() if field.is_required()]
+        for position, entry in enumerate(index["versions"]):
+            missing = [key for key in required if key not in entry] if isinstance(entry, dict) else required
+            if missing:
+                raise wrong(f"versions[{position}]", f"an object with keys {', '.join(required)} (missing: "
+                            f"{', '.join(missing)})")
+        return index
 
     def _write_index(self, index: dict) -> None:
         # Every version entry carries its aliases, derived from the one alias map so the two never disagree.

@@ -15,6 +15,17 @@ from resources.training import TrainingBackend, TrainingJobSpec, TrainingResult
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+# What the trainer may see of this process's environment: no secrets (ALERT_WEBHOOK_URL, cloud credentials, ...).
+TRAINER_ENV_NAMES = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "SYSTEMROOT",
+                     "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "VIRTUAL_ENV")
+TRAINER_ENV_PREFIXES = ("PYTHON", "AIP_", "OMP_")
+
+
+def trainer_environment(parent: dict) -> dict:
+    """The whitelisted part of parent that the trainer needs to start and find its inputs."""
+    return {name: value for name, value in parent.items()
+            if name in TRAINER_ENV_NAMES or name.startswith(TRAINER_ENV_PREFIXES)}
+
 
 class LocalProcessBackend(TrainingBackend):
     """Runs `python -m trainer.task ARGS` from the project root; its Pipes report becomes the asset's materialization.
@@ -26,7 +37,7 @@ class LocalProcessBackend(TrainingBackend):
     python_executable: str = ""  # empty: the interpreter running Dagster
     working_dir: str = ""  # empty: the project root, so `trainer` is importable
     log_tail_lines: int = 20
-    termination_timeout_seconds: float = 20.0
+    termination_timeout_seconds: float = 5.0
 
     def command(self, spec: TrainingJobSpec) -> list[str]:
         """The command line this backend runs for spec (the trainer image's entry point, with the same args)."""
@@ -45,7 +56,7 @@ class LocalProcessBackend(TrainingBackend):
             process = subprocess.Popen(
                 command,
                 cwd=self.working_dir or str(PROJECT_ROOT),
-                env={**os.environ, **spec.env, **session.get_bootstrap_env_vars()},
+                env={**trainer_environment(dict(os.environ)), **spec.env, **session.get_bootstrap_env_vars()},
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace", bufsize=1,
             )
             forwarders = [
@@ -72,12 +83,15 @@ class LocalProcessBackend(TrainingBackend):
         )
 
     def _wait(self, context: dg.AssetExecutionContext, process: subprocess.Popen) -> int:
-        """Wait for the trainer; if the run is interrupted, pass SIGINT on so it can stop cleanly, then kill it."""
+        """Wait for the trainer; if the run is interrupted, stop it with SIGTERM (it keeps nothing half-done), then kill it.
+
+        Not SIGINT: Python only handles that between XGBoost's rounds, which can take seconds on a large panel.
+        """
         try:
             return process.wait()
         except BaseException:
-            context.log.info("training interrupted: sending SIGINT to the trainer")
-            process.send_signal(signal.SIGINT)
+            context.log.info("training interrupted: sending SIGTERM to the trainer")
+            process.send_signal(signal.SIGTERM)
             try:
                 process.wait(timeout=self.termination_timeout_seconds)
             except subprocess.TimeoutExpired:

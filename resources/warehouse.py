@@ -5,7 +5,12 @@ from contextlib import contextmanager
 
 import dagster as dg
 import pandas as pd
-from dagster_duckdb import DuckDBResource
+
+from resources.duckdb_io import duckdb_connection
+
+# The concurrency pool of every asset that writes the warehouse: where the instance limits it (the local DuckDB file
+# takes one writer process at a time), runs queue on it instead of failing on the file lock.
+WAREHOUSE_POOL = "warehouse"
 
 
 class Warehouse(dg.ConfigurableResource, ABC):
@@ -20,10 +25,9 @@ class Warehouse(dg.ConfigurableResource, ABC):
              start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> pd.DataFrame:
         """Rows of table matching where and start <= time_column < end; an empty frame when the table does not exist."""
 
+    @abstractmethod
     def max_value(self, table: str, column: str):
-        """The largest value of column in table, or None when the table is empty or missing."""
-        rows = self.read(table)
-        return None if rows.empty else rows[column].max()
+        """The largest value of column in table, or None when the table is empty or missing: one aggregate query."""
 
 
 class DuckDBWarehouse(Warehouse):
@@ -34,8 +38,8 @@ class DuckDBWarehouse(Warehouse):
 
     @contextmanager
     def _connection(self):
-        # DuckDBResource retries while another process holds the file lock.
-        with DuckDBResource(database=self.database).get_connection() as conn:
+        # Held for this one read or write only, so sensors, the UI and other runs are never locked out for long.
+        with duckdb_connection(self.database) as conn:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema_name}")
             yield conn
 

@@ -6,12 +6,10 @@ from dataclasses import asdict, dataclass
 import dagster as dg
 import pandas as pd
 
-from forecast_assets.drift import MONITORING_TABLE
 from forecast_assets.jobs import training_job
 from resources.settings import ForecastSettings
-from resources.warehouse import Warehouse
 
-
+DRIFT_REPORT = dg.AssetKey("drift_report")
 
 @dataclass
 class RetrainCursor:
@@ -21,6 +19,7 @@ class RetrainCursor:
     streak: int = 0
     last_retrain_day: str | None = None
     armed: bool = True  # false from a retrain until the alarm clears: one drift episode, one retrain
+    after_storage_id: int | None = None  # the last drift_report materialization read
 
     @classmethod
     def parse(cls, text: str | None) -> "RetrainCursor":
@@ -51,16 +50,36 @@ def retrain_days(alarms: pd.DataFrame, cursor: RetrainCursor, consecutive_days: 
     return requested, state
 
 
+def new_alarms(instance: dg.DagsterInstance, after_storage_id: int | None) -> tuple[pd.DataFrame, int | None]:
+    """(day, alarm) of every drift_report materialization after after_storage_id (the last one per day), and the
+    storage id of the newest one read; from the event log, so a tick never opens the warehouse."""
+    rows, last_id, page = [], after_storage_id, None
+    while True:
+        found = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=DRIFT_REPORT, after_storage_id=after_storage_id), limit=1000,
+            cursor=page, ascending=True)
+        for record in found.records:
+            materialization = record.asset_materialization
+            if materialization and materialization.partition and "alarm" in materialization.metadata:
+                rows.append((pd.Timestamp(materialization.partition), bool(materialization.metadata["alarm"].value)))
+            last_id = record.storage_id
+        if not found.has_more:
+            break
+        page = found.cursor
+    alarms = pd.DataFrame(rows, columns=["day", "alarm"]).drop_duplicates("day", keep="last")
+    return alarms, last_id
+
+
 @dg.sensor(job=training_job, minimum_interval_seconds=300,
            description="Requests a training run when drift or error decay persists; one retrain per drift episode.")
-def drift_retrain_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse, settings: ForecastSettings):
-    """Reads the monitoring summary table and requests training when the alarm holds for K consecutive days."""
-    summary = warehouse.read(MONITORING_TABLE)
-    if summary.empty:
-        return dg.SkipReason(f"no rows in {MONITORING_TABLE} yet")
-    alarms = summary[["day", "alarm"]].drop_duplicates("day", keep="last")
+def drift_retrain_sensor(context: dg.SensorEvaluationContext, settings: ForecastSettings):
+    """Reads the alarm of each new drift_report materialization; requests training when it holds K consecutive days."""
     cursor = RetrainCursor.parse(context.cursor)
+    alarms, last_id = new_alarms(context.instance, cursor.after_storage_id)
+    if alarms.empty and cursor.last_day is None:
+        return dg.SkipReason("no drift_report materialized yet")
     days, cursor = retrain_days(alarms, cursor, settings.retrain_consecutive_days, settings.retrain_cooldown_days)
+    cursor.after_storage_id = last_id
     requests = [dg.RunRequest(run_key=f"drift-retrain-{day}", tags={"forecast/trigger": "drift_sensor",
                                                                       "forecast/alarm_day": day}) for day in days]
     return dg.SensorResult(run_requests=requests, cursor=cursor.dump())

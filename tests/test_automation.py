@@ -55,7 +55,6 @@ def test_evaluating_the_same_days_twice_requests_nothing_twice():
 # --- the sensors through Dagster's own evaluation ---------------------------------------------------------------
 
 def test_drift_retrain_sensor_requests_training_once_and_keeps_its_cursor(defs):
-    warehouse = defs.resources["warehouse"]
     sensor = defs.resolve_sensor_def("drift_retrain_sensor")
     instance = dg.DagsterInstance.ephemeral()
 
@@ -63,11 +62,16 @@ def test_drift_retrain_sensor_requests_training_once_and_keeps_its_cursor(defs):
         with dg.build_sensor_context(instance=instance, cursor=cursor, resources=defs.resources) as context:
             return sensor.evaluate_tick(context)
 
+    def report_drift(frame):  # what drift_report's materializations carry: the day's partition and its alarm
+        for row in frame.itertuples():
+            instance.report_runless_asset_event(dg.AssetMaterialization(
+                "drift_report", partition=str(row.day.date()), metadata={"alarm": bool(row.alarm)}))
+
     assert evaluate(None).skip_message  # no monitoring yet
-    warehouse.write("monitoring_summary", alarms(False, True).assign(day=lambda f: f["day"]))
+    report_drift(alarms(False, True))
     below = evaluate(None)
     assert below.run_requests == []
-    warehouse.write("monitoring_summary", alarms(True, start="2024-04-03"))
+    report_drift(alarms(True, start="2024-04-03"))
     fired = evaluate(below.cursor)
     assert [r.run_key for r in fired.run_requests] == ["drift-retrain-2024-04-03"]
     assert fired.run_requests[0].tags["forecast/trigger"] == "drift_sensor"

@@ -66,3 +66,23 @@ def test_m4_command_names_the_missing_file(tmp_path):
     )  # fmt: skip
     assert finished.returncode != 0
     assert f"{tmp_path / 'train.csv'} not found" in finished.stderr
+
+
+def test_a_short_yearly_set_runs_through_the_assets_with_its_own_horizon_and_reports_the_family_and_msis(tmp_path):
+    write_synthetic_m4(tmp_path / "yearly", "Yearly", n_series=8, min_length=14, max_length=20, seed=5)
+    out = tmp_path / "report.json"
+    finished = subprocess.run(
+        [sys.executable, "-m", "benchmarks.m4", "--data-dir", str(tmp_path / "yearly"), "--frequency", "Yearly",
+         "--horizon", "4", "--skip-peer", "--out", str(out)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert (report["horizon"], report["season_length"]) == (4, 1)
+    assert all(len(row) for row in report["per_series"]) and len(report["per_series"]) == 8
+    details = report["pipeline_details"]
+    assert details["model_family"] in details["family_scores"]
+    assert details["family_scores"][details["model_family"]] == min(details["family_scores"].values())
+    ours = report["set_level"]["ours"]
+    assert ours["msis"] > 0 and 0 <= ours["coverage"] <= 1
+    assert f"MSIS={ours['msis']:.3f} coverage95={ours['coverage']:.3f}" in finished.stdout

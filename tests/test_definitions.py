@@ -70,4 +70,4 @@ def test_gcp_definitions_load_offline_from_the_example_settings(monkeypatch, for
     assert kinds["warehouse"] == "BigQueryWarehouse" and kinds["artifacts"] == "GcsArtifactStore"
     assert kinds["training_backend"] == "VertexCustomJobBackend" and kinds["registry"] == "VertexModelRegistry"
     assert kinds["experiments"] == "VertexExperimentTracker" and kinds["alerter"] == "CloudLoggingAlerter"
-    assert kinds["io_manager"] == "BigQueryPandasIOManager"
+    assert kinds["io_manager"] == "BigQueryAssetIOManager"

@@ -133,14 +133,48 @@ def test_the_code_location_release_is_recorded_before_it_is_deployed():
     assert step_ids.index("release-record") < step_ids.index("store-release") < step_ids.index("deploy")
     record = steps[step_ids.index("release-record")]
     assert record["name"] == f"{REGISTRY}:$COMMIT_SHA", "the record is made inside the image just built"
-    assert "python -m deploy.release" in " ".join(record["args"])
-    assert set(GCP_REQUIRED) <= {entry.split("=", 1)[0] for entry in record["env"]}
+    command = " ".join(record["args"])
+    assert "python -m deploy.release" in command
+    inline = set(re.findall(r"\b([A-Z_]+)=\"", command.split("python -m deploy.release")[0]))
+    assert set(GCP_REQUIRED) <= {entry.split("=", 1)[0] for entry in record["env"]} | inline
+
+
+def test_the_code_location_release_pins_the_trainer_image_by_its_digest():
+    steps = load_workflow(DEPLOY / "cloudbuild" / "code-location.yaml")["steps"]
+    step_ids = [step["id"] for step in steps]
+    assert step_ids.index("trainer-digest") < step_ids.index("release-record") < step_ids.index("deploy")
+    resolve = " ".join(steps[step_ids.index("trainer-digest")]["args"])
+    assert "gcloud artifacts docker images describe ${_TRAINER_IMAGE}:${_TRAINER_TAG}" in resolve
+    assert "fully_qualified_digest" in resolve and "grep -q '@sha256:'" in resolve
+    record = " ".join(steps[step_ids.index("release-record")]["args"])
+    assert 'TRAINER_IMAGE_URI="$$(cat /workspace/release/trainer-image.txt)"' in record
+    assert '--trainer-image="$$(cat /workspace/release/trainer-image.txt)"' in record
+    deploy = " ".join(steps[step_ids.index("deploy")]["args"])
+    assert 'trainer_image="$$(cat /workspace/release/trainer-image.txt)"' in deploy
+    assert "TRAINER_IMAGE_URI=$$trainer_image," in deploy
+    assert ":latest" not in env_example()["TRAINER_IMAGE_URI"] and "@sha256:" in env_example()["TRAINER_IMAGE_URI"]
+
+
+def test_the_code_location_image_reports_the_commit_it_was_built_from_as_code_version(tmp_path):
+    import subprocess
+    import sys
+
+    build = next(s for s in load_workflow(DEPLOY / "cloudbuild" / "code-location.yaml")["steps"] if s["id"] == "build")
+    assert "--build-arg=GIT_SHA=$COMMIT_SHA" in build["args"]
+    dockerfile = (DEPLOY / "code-location" / "Dockerfile").read_text().splitlines()
+    assert "ARG GIT_SHA=unknown" in dockerfile and "ENV FORECAST_CODE_VERSION=${GIT_SHA}" in dockerfile
+    # In the image there is no .git: the environment variable alone must name the commit.
+    probe = "from forecast_assets.lineage import code_version; print(code_version())"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), "FORECAST_CODE_VERSION": "0123abc"})
+    assert done.stdout.strip() == "0123abc", done.stderr[-2000:]
 
 
 def test_the_code_location_service_gets_every_setting_of_gcp_env_example():
     deploy = next(s for s in load_workflow(DEPLOY / "cloudbuild" / "code-location.yaml")["steps"] if s["id"] == "deploy")
     command = " ".join(deploy["args"])
-    env_vars = re.search(r"--update-env-vars=(\S+)", command).group(1)
+    assert command.count("--update-env-vars=$$settings") == 2, "the run worker job and the service get the same settings"
+    env_vars = re.search(r"settings=(\S+)", command).group(1)
     plain = {pair.split("=", 1)[0] for pair in env_vars.split(",")}
     secrets = set(re.findall(r"([A-Z_]+)=\$\{_[A-Z_]+_SECRET\}:latest", command))
     assert secrets == {"DAGSTER_PG_PASSWORD", "ALERT_WEBHOOK_URL"}

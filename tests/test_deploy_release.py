@@ -97,6 +97,14 @@ def test_a_malformed_git_sha_is_refused_by_name(write_module):
         build_release_record(load_repository(write_module()), IMAGE, "main", "m")
 
 
+def test_the_trainer_image_is_recorded_only_when_pinned_by_digest(write_module):
+    repository = load_repository(write_module())
+    trainer = f"europe-west1-docker.pkg.dev/my-project/forecast/trainer@{DIGEST}"
+    assert build_release_record(repository, IMAGE, "0123abc", "m", trainer_image=trainer)["trainer_image"] == trainer
+    with pytest.raises(ReleaseError, match="--trainer-image '.*trainer:latest': expected NAME@sha256"):
+        build_release_record(repository, IMAGE, "0123abc", "m", trainer_image=trainer.split("@")[0] + ":latest")
+
+
 def test_a_module_without_definitions_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "no_defs_here.py").write_text("VALUE = 1\n")

@@ -30,6 +30,9 @@ def test_a_short_lifecycle_flags_only_the_shifted_series_and_retrains_once(forec
     before, after = monitoring[monitoring.index < SHIFT_DAY], monitoring[monitoring.index >= SHIFT_DAY]
     assert (before["drifted_series"] == "").all(), before["drifted_series"]
     assert (after["drifted_series"] == "s001").all(), after["drifted_series"]
+    alarms = pd.read_csv(forecast_home / "reports" / "alarms.csv", parse_dates=["day"])
+    assert set(alarms.loc[alarms["signal"] == "label drift", "series_id"]) == {"s001"}
+    assert len(alarms) == len(resources["warehouse"].read("monitoring_alarms")) and "recovery_days" in summary
     drift_runs = instance.get_runs(dg.RunsFilter(tags={"dagster/sensor_name": "drift_retrain_sensor"}))
     assert len(drift_runs) == 1 and drift_runs[0].tags["forecast/trigger"] == "drift_sensor"
     scheduled = instance.get_runs(dg.RunsFilter(tags={"dagster/schedule_name": "monitoring_schedule"}))

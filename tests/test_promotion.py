@@ -20,8 +20,10 @@ def test_a_worse_candidate_leaves_the_champion():
     assert not decision.promote and "champion stays" in decision.reason
 
 
-def test_an_equal_candidate_leaves_the_champion():
-    assert not decide_promotion(scores(7.0, 0.7), scores(7.0, 0.7), NAIVE).promote
+def test_a_tie_within_noise_goes_to_the_candidate_trained_on_newer_data():
+    tie = decide_promotion(scores(7.0, 0.71), scores(7.0, 0.70), NAIVE)
+    assert tie.promote and "tie within 2%" in tie.reason
+    assert not decide_promotion(scores(7.0, 0.72), scores(7.0, 0.70), NAIVE).promote  # 2.9% worse: not a tie
 
 
 def test_the_first_model_is_promoted_only_by_beating_the_seasonal_naive():

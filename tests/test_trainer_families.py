@@ -94,3 +94,16 @@ def test_a_combination_is_the_mean_of_its_members_and_the_choice_takes_the_lowes
     assert choose({"xgboost": 0.9, "ets+theta": 0.8, "ets": float("nan")}) == "ets+theta"
     with pytest.raises(ValueError, match="unknown model family 'prophet'"):
         combine(points, "prophet")
+
+
+def test_long_series_are_fitted_on_their_latest_seasons_with_the_seasonality_still_detected():
+    from trainer.seasonality import is_seasonal
+    from trainer.statistical import fit_window
+
+    t = np.arange(24 * 40)
+    hourly = 100 + 30 * np.sin(2 * np.pi * t / 24)
+    window = fit_window(48, 24)
+    assert window < len(hourly) and is_seasonal(hourly[-window:], 24)
+    early_change = np.r_[hourly[:-window] * 5, hourly[-window:]]  # what lies before the window does not count
+    np.testing.assert_allclose(forecast_series(early_change, 48, 24, ("theta",))["theta"],
+                               forecast_series(hourly, 48, 24, ("theta",))["theta"])

@@ -35,4 +35,4 @@ def test_trainer_runs_in_a_clean_env_built_from_its_requirements_only(tmp_path, 
     trained = trainer("--dataset-uri", str(tmp_path / "data.parquet"), "--model-dir", str(tmp_path / "model"), *FAST)
     assert trained.returncode == 0, trained.stderr
     assert {p.name for p in (tmp_path / "model").iterdir()} == {"model.ubj", "feature_spec.json", "intervals.json",
-                                                                "metrics.json"}
+                                                                "family.json", "metrics.json"}

@@ -89,6 +89,12 @@ def test_calendar_features_follow_the_frequency():
     assert calendar_features_for("D") == ["dayofweek", "day", "month"]
     assert calendar_features_for("MS") == ["month"]
     assert calendar_features_for("YS") == []
+    for monthly in ("ME", "BMS", "SMS"):
+        assert calendar_features_for(monthly) == ["month"]
+    for quarterly in ("QS-OCT", "QE-DEC", "BQE"):
+        assert calendar_features_for(quarterly) == ["quarter"]
+    assert calendar_features_for("W-SUN") == ["weekofyear"] and calendar_features_for("B")[0] == "dayofweek"
+    assert calendar_features_for("YE-DEC") == [] and calendar_features_for("15min") == ["minute", "hour", "dayofweek"]
 
 
 def test_a_daily_model_forecasts_its_own_horizon_on_the_daily_calendar():

@@ -32,3 +32,4 @@ class TrainConfig:
     seed: int = 0
     refit: bool = False
     families: tuple[str, ...] = ()  # candidate model families (trainer/families.py); empty = all of them
+    family_rows: int = 3_000  # backtest rows per window the family choice is made on (a seeded sample of series)

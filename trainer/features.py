@@ -30,8 +30,15 @@ SCALING = "mean_abs_last_window"
 BASELINES = ("none", "seasonal_naive")
 
 
+_MONTHLY = (pd.offsets.MonthBegin, pd.offsets.MonthEnd, pd.offsets.BusinessMonthBegin, pd.offsets.BusinessMonthEnd,
+            pd.offsets.SemiMonthBegin, pd.offsets.SemiMonthEnd, pd.offsets.CustomBusinessMonthBegin,
+            pd.offsets.CustomBusinessMonthEnd)
+_QUARTERLY = (pd.offsets.QuarterBegin, pd.offsets.QuarterEnd, pd.offsets.BQuarterBegin, pd.offsets.BQuarterEnd)
+
+
 def calendar_features_for(freq: str) -> list[str]:
-    """Calendar attributes of the target time that carry signal at `freq` (none for yearly data)."""
+    """Calendar attributes of the target time that carry signal at `freq`: time of day and weekday below a day,
+    weekday and month for days, week of year for weeks, month for months, quarter for quarters, none for years."""
     offset = pd.tseries.frequencies.to_offset(freq)
     if isinstance(offset, pd.offsets.Tick):
         seconds = offset.nanos / 1e9
@@ -42,9 +49,15 @@ def calendar_features_for(freq: str) -> list[str]:
         if seconds == 86400:
             return ["dayofweek", "day", "month"]
         return ["weekofyear"]  # weekly given as "7D"
-    name = offset.name.split("-")[0]
-    return {"W": ["weekofyear"], "M": ["month"], "ME": ["month"], "MS": ["month"], "Q": ["quarter"],
-            "QE": ["quarter"], "QS": ["quarter"]}.get(name, [])
+    if isinstance(offset, (pd.offsets.BusinessDay, pd.offsets.CustomBusinessDay)):
+        return ["dayofweek", "day", "month"]
+    if isinstance(offset, pd.offsets.Week):
+        return ["weekofyear"]
+    if isinstance(offset, _MONTHLY):
+        return ["month"]
+    if isinstance(offset, _QUARTERLY):
+        return ["quarter"]
+    return []  # yearly: one point a year, no calendar within it
 
 
 def _calendar_values(ts: pd.DatetimeIndex, name: str) -> np.ndarray:

@@ -3,8 +3,9 @@
 Reads a long-format Parquet dataset (series_id, timestamp, value), splits every series in time (test = last H
 points, validation = the H before, train = the rest), early-stops XGBoost on validation, calibrates the
 intervals on the validation residuals, optionally (--refit) refits on train+validation with the best round count,
-and scores the shipped model on test, next to the seasonal naive. Writes model.ubj, feature_spec.json,
-intervals.json and metrics.json to --model-dir. gs://bucket/path is read and written through Vertex AI's
+then chooses the model family (XGBoost, per-series ETS / Theta / CES, or a mean of them) on the validation and test
+windows against the seasonal naive, and scores the shipped family on test, next to the seasonal naive. Writes
+model.ubj, feature_spec.json, intervals.json, family.json and metrics.json to --model-dir. gs://bucket/path is read and written through Vertex AI's
 Cloud Storage FUSE mount at /gcs/bucket/path. Under Dagster Pipes it logs progress and reports the metrics as
 one asset materialization. Bad input exits with status 2 and a one-line message on stderr.
 """
@@ -99,6 +100,24 @@ def config_from(args: argparse.Namespace) -> TrainConfig:
                        refit=args.refit)
 
 
+def drop_short_series(frame, panel, spec, source: str, log):
+    """Leave out series too short to train on (the forecasts use the seasonal-naive fallback for them), unless all are.
+
+    Returns the frame, the panel and the ids left out; a warning names them.
+    """
+    from trainer.panel import SeriesPanel
+
+    need = spec.min_history + 2 * spec.horizon
+    short = [str(series) for series in panel.series_ids[panel.lengths < need]]
+    if not short or len(short) == len(panel.series_ids):
+        return frame, panel, []
+    shown = ", ".join(short[:10]) + (" ..." if len(short) > 10 else "")
+    log(f"warning: skipped_series: {len(short)} series shorter than {need} points (min_history {spec.min_history} + "
+        f"2 x horizon {spec.horizon}) left out of training: {shown}")
+    frame = frame[~frame["series_id"].astype(str).isin(short)]
+    return frame, SeriesPanel.from_frame(frame, panel.freq, panel.pad, source=source), short
+
+
 def run(args: argparse.Namespace, log=print) -> dict:
     """Load, train, save; returns the metrics written to metrics.json. Bad input raises ValueError/OSError."""
     import numpy as np
@@ -115,9 +134,11 @@ def run(args: argparse.Namespace, log=print) -> dict:
     spec = FeatureSpec.default(args.freq, args.horizon, args.season_length, bool(np.nanmin(panel.values) >= 0))
     from trainer.training import fit  # imports XGBoost: only once the input is known to be good
 
-    check_lengths(panel, spec, str(source))
+    frame, panel, skipped = drop_short_series(frame, panel, spec, str(source), log)
+    check_lengths(panel, spec, str(source))  # every series too short: nothing to train on
     log(f"read {len(frame)} rows, {len(panel.series_ids)} series from {source}")
     result = fit(panel, spec, config_from(args), log=log)
+    result.metrics["skipped_series"] = skipped
     out = local_path(args.model_dir)
     result.model.save(out)
     (out / "metrics.json").write_text(json.dumps(result.metrics, indent=1))
@@ -152,4 +173,10 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.meta_path.insert(0, SkipScikitLearn())
-    sys.exit(main())
+    code = main()
+    if code == EXIT_BAD_INPUT:
+        # Leave without interpreter teardown: pyarrow's and XGBoost's threads could abort it (exit 134) otherwise.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -26,7 +26,7 @@ create_trigger forecast-trainer deploy/cloudbuild/trainer.yaml \
     'trainer/**,deploy/cloudbuild/trainer.yaml' \
     --substitutions="_REGION=$REGION"
 create_trigger forecast-code-location deploy/cloudbuild/code-location.yaml \
-    'forecast_assets/**,resources/**,sensors/**,trainer/**,pyproject.toml,uv.lock,deploy/code-location/**,deploy/dagster.yaml,deploy/__init__.py,deploy/release.py,deploy/scripts/install_locked.sh,deploy/cloudbuild/code-location.yaml' \
+    'forecast_assets/**,monitoring/**,resources/**,sensors/**,trainer/**,pyproject.toml,uv.lock,deploy/code-location/**,deploy/dagster.yaml,deploy/__init__.py,deploy/release.py,deploy/cloud_run_launcher.py,deploy/scripts/install_locked.sh,deploy/cloudbuild/code-location.yaml' \
     --substitutions="_REGION=$REGION,_DAGSTER_PG_HOST=$DAGSTER_PG_HOST"
 create_trigger forecast-dashboard deploy/cloudbuild/dashboard.yaml \
     'deploy/dashboard/**,pyproject.toml,uv.lock,deploy/scripts/install_locked.sh,deploy/cloudbuild/dashboard.yaml' \

@@ -1,4 +1,4 @@
-"""The warehouse on BigQuery: parameterized DELETE + load job to replace rows, parameterized SELECT to read them."""
+"""The warehouse on BigQuery: load jobs to append, staged load + one MERGE to replace rows, parameterized SELECT to read."""
 
 import re
 from datetime import date, datetime
@@ -10,6 +10,7 @@ from resources.gcp.clients import bigquery_client
 from resources.warehouse import Warehouse
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,299}")
+STAGING_HOURS = 6  # a killed writer's staging table expires by itself
 
 
 def identifier(name: str, what: str) -> str:
@@ -28,10 +29,20 @@ def column_type(column: str, dtype) -> str:
     if pd.api.types.is_float_dtype(dtype):
         return "FLOAT64"
     if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "TIMESTAMP"  # naive timestamps are UTC, as in the local warehouse
+        return "TIMESTAMP"  # naive timestamps are UTC, as in the local warehouse (utc_timestamps makes them aware)
     if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
         return "STRING"
     raise ValueError(f"column {column!r} has dtype {dtype}, which has no BigQuery type here")
+
+
+def utc_timestamps(frame: pd.DataFrame) -> pd.DataFrame:
+    """frame with lower-case column names and every datetime column tz-aware UTC (naive ones are UTC already)."""
+    frame = frame.rename(columns=lambda name: str(name).lower())
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column].dtype):
+            values = frame[column]
+            frame[column] = values.dt.tz_localize("UTC") if values.dt.tz is None else values.dt.tz_convert("UTC")
+    return frame
 
 
 def table_schema(rows: pd.DataFrame) -> list:
@@ -74,11 +85,13 @@ def query_parameter(name: str, value):
     raise ValueError(f"query parameter {name!r}: no BigQuery type for {type(value).__name__} value {value!r}")
 
 
-def where_clause(where: dict | None, time_column: str | None = None, start=None, end=None) -> tuple[str, list]:
-    """' WHERE ...' with one @parameter per value, and the parameters; ('', []) when nothing filters."""
+def where_clause(where: dict | None, time_column: str | None = None, start=None, end=None,
+                 table: str = "") -> tuple[str, list]:
+    """' WHERE ...' with one @parameter per value (columns qualified by table when given), and the parameters."""
     clauses, params = [], []
+    prefix = f"{table}." if table else ""
     for index, (column, value) in enumerate((where or {}).items()):
-        clauses.append(f"`{identifier(column, 'column')}` = @w{index}")
+        clauses.append(f"{prefix}`{identifier(column, 'column')}` = @w{index}")
         params.append(query_parameter(f"w{index}", value))
     if time_column and start is not None:
         clauses.append(f"`{identifier(time_column, 'time column')}` >= @start")
@@ -87,6 +100,48 @@ def where_clause(where: dict | None, time_column: str | None = None, start=None,
         clauses.append(f"`{identifier(time_column, 'time column')}` < @end")
         params.append(query_parameter("end", pd.Timestamp(end)))
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def load(connection, rows: pd.DataFrame, table_id: str, schema: list, disposition: str, expires=None) -> None:
+    """One Parquet load job of rows into table_id under the explicit schema (expiring at expires when given)."""
+    from google.cloud import bigquery
+
+    config = bigquery.LoadJobConfig(schema=schema, source_format="PARQUET", write_disposition=disposition,
+                                    create_disposition="CREATE_IF_NEEDED")
+    data = parquet_bytes(rows)
+    # With its size known the client sends small files in one multipart request, large ones resumably.
+    connection.load_table_from_file(data, table_id, size=data.getbuffer().nbytes, job_config=config).result()
+    if expires is not None:
+        table = connection.get_table(table_id)
+        table.expires = expires
+        connection.update_table(table, ["expires"])
+
+
+def swap_rows(connection, target: str, rows: pd.DataFrame, schema: list, condition: str, params: list) -> None:
+    """Delete target's rows matching condition (columns qualified `target.`) and insert rows, in ONE statement.
+
+    The rows are loaded into a staging table first (it expires by itself if this process dies), then
+    `MERGE ... ON FALSE` deletes the old rows (NOT MATCHED BY SOURCE) and inserts every staged row (NOT MATCHED)
+    as a single DML statement, so no reader and no crash ever sees them missing or doubled.
+    """
+    from google.cloud import bigquery
+
+    if rows.empty:  # nothing to insert: one DELETE is atomic by itself
+        sql = f"DELETE FROM `{target}` AS target WHERE {condition}"
+        connection.query_and_wait(sql, job_config=bigquery.QueryJobConfig(query_parameters=params))
+        return
+    columns = ", ".join(f"`{field.name}`" for field in schema)
+    values = ", ".join(f"incoming.`{field.name}`" for field in schema)
+    now = pd.Timestamp.now(tz="UTC")
+    staging = f"{target}__staging_{now.strftime('%Y%m%d%H%M%S%f')}"
+    load(connection, rows, staging, schema, "WRITE_TRUNCATE", expires=(now + pd.Timedelta(hours=STAGING_HOURS)).to_pydatetime())
+    merge = (f"MERGE INTO `{target}` AS target USING `{staging}` AS incoming ON FALSE\n"
+             f"WHEN NOT MATCHED BY SOURCE AND {condition} THEN DELETE\n"
+             f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})")
+    try:
+        connection.query_and_wait(merge, job_config=bigquery.QueryJobConfig(query_parameters=params))
+    finally:
+        connection.delete_table(staging, not_found_ok=True)
 
 
 class BigQueryWarehouse(Warehouse):
@@ -110,27 +165,37 @@ class BigQueryWarehouse(Warehouse):
         return f"{self.project}.{identifier(self.dataset, 'dataset')}.{identifier(table, 'table')}"
 
     def write(self, table: str, rows: pd.DataFrame, replace_where: dict | None = None) -> None:
-        from google.api_core.exceptions import NotFound
-        from google.cloud import bigquery
-
         table_id = self.table_id(table)
-        schema = table_schema(rows)  # bad columns fail before anything is deleted
-        if replace_where:
-            clause, params = where_clause(replace_where)
-            try:
-                self.client().query_and_wait(f"DELETE FROM `{table_id}`{clause}",
-                                             job_config=bigquery.QueryJobConfig(query_parameters=params))
-            except NotFound:
-                pass  # no table yet, so nothing to replace; the load below creates it
-        if rows.empty:
-            return
-        # Not one transaction with the DELETE (BigQuery load jobs cannot join one): a reader in between
-        # may briefly miss the replaced rows, never see them twice.
-        config = bigquery.LoadJobConfig(schema=schema, source_format="PARQUET", write_disposition="WRITE_APPEND",
-                                        create_disposition="CREATE_IF_NEEDED")
-        data = parquet_bytes(rows)
-        # With its size known the client sends small files in one multipart request, large ones resumably.
-        self.client().load_table_from_file(data, table_id, size=data.getbuffer().nbytes, job_config=config).result()
+        rows = utc_timestamps(rows)  # stored as TIMESTAMP, never DATETIME (TIMESTAMP parameters compare with it)
+        schema = table_schema(rows)  # bad names fail before anything is sent
+        clause, params = where_clause(replace_where, table="target")
+        if replace_where and self._exists(table_id):
+            swap_rows(self.client(), table_id, rows, schema, clause.removeprefix(" WHERE "), params)
+        elif not rows.empty:  # a first write has nothing to replace: the load creates the table
+            load(self.client(), rows, table_id, schema, "WRITE_APPEND")
+
+    def _exists(self, table_id: str) -> bool:
+        from google.api_core.exceptions import NotFound
+
+        try:
+            self.client().get_table(table_id)
+        except NotFound:
+            return False
+        return True
+
+    def max_value(self, table: str, column: str):
+        from google.api_core.exceptions import NotFound
+
+        # One aggregate: BigQuery scans only the column (a sensor tick must not pull the table into pandas).
+        sql = f"SELECT MAX(`{identifier(column, 'column')}`) AS max_value FROM `{self.table_id(table)}`"
+        try:
+            (row,) = list(self.client().query_and_wait(sql))
+        except NotFound:
+            return None
+        value = row[0]
+        if isinstance(value, datetime):  # naive UTC, as read() returns timestamps
+            value = pd.Timestamp(value).tz_convert("UTC").tz_localize(None) if value.tzinfo else pd.Timestamp(value)
+        return value
 
     def read(self, table, where=None, time_column=None, start=None, end=None) -> pd.DataFrame:
         from google.api_core.exceptions import NotFound
@@ -149,26 +214,3 @@ class BigQueryWarehouse(Warehouse):
             if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
                 frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
         return frame
-
-
-# raw_series as the BigQuery IO manager should find it: one day partition per observation day, clustered by
-# series so a per-series read scans little. The IO manager creates plain tables, so this is created first.
-RAW_SERIES_COLUMNS = (("series_id", "STRING NOT NULL"), ("timestamp", "TIMESTAMP NOT NULL"),
-                      ("value", "FLOAT64"), ("ingested_at", "TIMESTAMP"))
-
-
-def raw_series_ddl(table_id: str) -> str:
-    """CREATE TABLE for raw_series, partitioned by DATE(timestamp) and clustered by series_id."""
-    columns = ",\n  ".join(f"`{name}` {kind}" for name, kind in RAW_SERIES_COLUMNS)
-    return (f"CREATE TABLE IF NOT EXISTS `{table_id}` (\n  {columns}\n)\n"
-            "PARTITION BY DATE(`timestamp`)\nCLUSTER BY `series_id`")
-
-
-def partition_replace_sql(table_id: str, day) -> tuple[str, list]:
-    """The DELETE that clears one observation day of raw_series before its rows are loaded again, with its parameters.
-
-    The bounds are parameters on the partitioning column, so BigQuery prunes the scan to that one partition.
-    """
-    start = pd.Timestamp(day).normalize()
-    sql = f"DELETE FROM `{table_id}` WHERE `timestamp` >= @partition_start AND `timestamp` < @partition_end"
-    return sql, [query_parameter("partition_start", start), query_parameter("partition_end", start + pd.Timedelta(days=1))]

@@ -1,4 +1,7 @@
-"""Alerts on GCP as structured log lines: Cloud Run's logging agent turns each stdout JSON line into a log entry."""
+"""Alerts on GCP as structured log lines (stdout JSON lines become log entries) and the webhook when one is set.
+
+deploy/monitoring/alert-policy.json is the log-based alert policy that matches these lines and notifies a person.
+"""
 
 import json
 import sys
@@ -13,12 +16,12 @@ SOURCE = "logging.googleapis.com/sourceLocation"
 
 
 class CloudLoggingAlerter(Alerter):
-    """Writes one JSON line per alert to stdout with severity ERROR and labels, for a log-based alert policy to match."""
+    """Writes one JSON line per alert to stdout (severity ERROR, labels) for the alert policy; posts the webhook when set."""
 
     service: str = "forecast-platform"
     severity: str = "ERROR"
 
-    def entry(self, kind: str, title: str, details: dict) -> dict:
+    def entry(self, kind: str, title: str, details: dict, webhook_status: str = "off") -> dict:
         """The structured log entry for one alert."""
         return {
             SEVERITY: self.severity,
@@ -26,11 +29,12 @@ class CloudLoggingAlerter(Alerter):
             "time": datetime.now(UTC).isoformat(),
             LABELS: {"alert_kind": kind, "service": self.service},
             SOURCE: {"function": "CloudLoggingAlerter.send"},
-            "alert": {"kind": kind, "title": title, "details": details},
+            "alert": {"kind": kind, "title": title, "details": details, "webhook_status": webhook_status},
         }
 
     def send(self, kind: str, title: str, details: dict) -> None:
-        line = json.dumps(self.entry(kind, title, details), default=str, sort_keys=True)
+        webhook_status = self.notify_webhook(kind, title, details)
+        line = json.dumps(self.entry(kind, title, details, webhook_status), default=str, sort_keys=True)
         # One line, flushed: the agent splits entries on newlines and must not see half an alert.
         sys.stdout.write(line + "\n")
         sys.stdout.flush()

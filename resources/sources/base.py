@@ -1,5 +1,6 @@
 """The SeriesSource interface and the data contract every source delivers."""
 
+import hashlib
 from abc import ABC, abstractmethod
 
 import dagster as dg
@@ -16,6 +17,8 @@ class SourceError(ValueError):
 class SeriesSource(dg.ConfigurableResource, ABC):
     """Delivers raw observations in the long format (series_id: str, timestamp: datetime64[ns], value: float64)."""
 
+    revision_lookback_partitions: int = 3  # how many of the latest collected partitions the source may still revise
+
     @abstractmethod
     def fetch(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """Every observation with start <= timestamp < end, as delivered: duplicates, gaps and bad values kept."""
@@ -27,6 +30,19 @@ class SeriesSource(dg.ConfigurableResource, ABC):
     def ground_truth_events(self) -> pd.DataFrame:
         """Injected events (series_id, kind, start, params) where the source knows them; none for real data."""
         return pd.DataFrame(columns=["series_id", "kind", "start", "params"])
+
+    def window_version(self, start: pd.Timestamp, end: pd.Timestamp) -> str | None:
+        """A fingerprint of the window's rows as the source delivers them now; None when the window is empty."""
+        try:
+            rows = self.fetch(start, end)
+        except SourceError as error:
+            if "empty window" in str(error):
+                return None
+            raise
+        if rows.empty:
+            return None
+        hashes = pd.util.hash_pandas_object(rows[SERIES_COLUMNS], index=False).to_numpy()
+        return hashlib.sha256(hashes.tobytes()).hexdigest()[:16]
 
     def observed_freq(self) -> str | None:
         """The pandas frequency of the source's data, inferred from a window at its start that doubles (from a day)
@@ -43,3 +59,9 @@ class SeriesSource(dg.ConfigurableResource, ABC):
             if enough or first + span >= end:
                 return infer_freq(sample)
             span *= 4
+
+
+def naive_utc(value) -> pd.Timestamp:
+    """A timestamp as the contract stores it: naive, in UTC when it carried a zone."""
+    stamp = pd.Timestamp(value)
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp

@@ -11,7 +11,7 @@ from typing import Optional
 
 import pandas as pd
 
-from resources.sources.base import SourceError
+from resources.sources.base import SourceError, naive_utc
 from resources.sources.long_format import ColumnMapping, _timestamps, check_columns, normalize_long
 
 # Text timestamps are pre-filtered with this margin (any UTC offset fits), then cut exactly after parsing.
@@ -60,7 +60,7 @@ class FileScan:
                 first, last = connection.sql(f"SELECT min({column}), max({column}) FROM {self._reader()}").fetchall()[0]
                 if first is None:
                     raise SourceError(f"{self.name}: the file has no rows")
-                return _naive(first), _naive(last)
+                return naive_utc(first), naive_utc(last)
             # Text: few distinct stamps (one per step), parsed by long_format like every other row.
             stamps = connection.sql(f"SELECT DISTINCT {column} AS t, 'x' AS s, 0.0 AS v FROM {self._reader()} "
                                     f"WHERE {column} IS NOT NULL").df()  # fmt: skip
@@ -147,11 +147,13 @@ def gcs_filesystem():
     """gcsfs on the ambient Google credentials, or on STORAGE_EMULATOR_HOST (anonymously) when that is set."""
     import os
 
-    import gcsfs
+    # The plain JSON-API filesystem: gcsfs' default class first probes the bucket type over gRPC, which neither the
+    # emulator nor reading exports needs.
+    from gcsfs.core import GCSFileSystem
 
     if os.getenv("STORAGE_EMULATOR_HOST"):
-        return gcsfs.GCSFileSystem(token="anon", endpoint_url=os.environ["STORAGE_EMULATOR_HOST"])
-    return gcsfs.GCSFileSystem()
+        return GCSFileSystem(token="anon", endpoint_url=os.environ["STORAGE_EMULATOR_HOST"])
+    return GCSFileSystem()
 
 
 def _labels(frame: pd.DataFrame, mapping: ColumnMapping):
@@ -208,10 +210,6 @@ def _size(path: str) -> int:
     except OSError:
         return -1
 
-
-def _naive(value) -> pd.Timestamp:
-    stamp = pd.Timestamp(value)
-    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
 def _quote(identifier: str) -> str:

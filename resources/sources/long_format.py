@@ -1,6 +1,5 @@
 """Validating a long table read from a file and normalizing it to the data contract (series_id, timestamp, value)."""
 
-import warnings
 from dataclasses import dataclass
 from typing import Optional
 
@@ -8,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from resources.sources.base import SERIES_COLUMNS, SourceError
+from resources.sources.timestamps import parse_timestamp_column
 
 # Texts that mean "no value": kept as NaN (an observation the checks will flag), unlike any other non-numeric text.
 MISSING_VALUE_TEXTS = {"", "na", "nan", "-nan", "n/a", "#n/a", "null", "none"}
@@ -104,7 +104,7 @@ def _timestamps(
     if is_datetime:
         parsed = raw
     else:
-        parsed = _parse(raw.astype(str), timestamp_format)
+        parsed = parse_timestamp_column(raw.astype(str), timestamp_format, name, column, labels)
         bad = np.flatnonzero(parsed.isna().to_numpy())
         if len(bad):
             position = int(bad[0])
@@ -118,18 +118,3 @@ def _timestamps(
         return parsed.to_numpy(dtype="datetime64[ns]")
     except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError) as error:
         raise SourceError(f"{name}: timestamps in column {column!r} are outside 1677..2262: {error}") from None
-
-
-def _parse(text: pd.Series, timestamp_format: Optional[str]) -> pd.Series:
-    """Parse with the given format, else infer one; rows the inferred format misses get a second, per-value try."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pandas warns when it falls back to per-value parsing; we do that on purpose
-        parsed = pd.to_datetime(text, format=timestamp_format, errors="coerce")
-        if not pd.api.types.is_datetime64_any_dtype(parsed):  # mixed UTC offsets: only comparable in UTC
-            parsed = pd.to_datetime(text, format=timestamp_format, errors="coerce", utc=True)
-        retry = parsed.isna()
-        if timestamp_format is None and retry.any():
-            aware = getattr(parsed.dt, "tz", None) is not None
-            again = pd.to_datetime(text[retry], format="mixed", errors="coerce", utc=aware)
-            parsed = parsed.where(~retry, again)
-    return parsed

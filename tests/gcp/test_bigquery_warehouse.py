@@ -3,16 +3,17 @@
 import pandas as pd
 import pytest
 from fake_rest import PROJECT
-from fake_bigquery import FakeBigQuery, multipart
+from fake_bigquery import multipart
+from fake_bigquery_catalog import FakeBigQueryCatalog, strip
 
-from resources.gcp.bigquery_warehouse import BigQueryWarehouse, partition_replace_sql, raw_series_ddl
+from resources.gcp.bigquery_warehouse import BigQueryWarehouse
 
 TABLE = f"{PROJECT}.forecast.drift_summary"
 
 
 @pytest.fixture
 def bigquery(fake_google):
-    return FakeBigQuery(fake_google)
+    return FakeBigQueryCatalog(fake_google)
 
 
 @pytest.fixture
@@ -41,20 +42,31 @@ def test_the_first_write_is_a_load_job_with_our_schema_that_creates_the_table(wa
     assert bigquery.table(TABLE)["series_id"].tolist() == ["A", "B"]
 
 
-def test_replace_where_sends_a_parameterized_delete_then_loads_the_new_rows(warehouse, fake_google, bigquery):
+def test_replace_where_stages_the_new_rows_and_swaps_them_in_with_one_parameterized_merge(warehouse, fake_google,
+                                                                                         bigquery):
     warehouse.write("drift_summary", _rows("2024-03-01", 0.4))
     warehouse.write("drift_summary", _rows("2024-03-02", 0.1))
     warehouse.write("drift_summary", _rows("2024-03-01", 0.9), replace_where={"day": "2024-03-01"})
 
-    (delete,) = fake_google.calls("POST", "/queries")
-    body = delete.json
-    assert body["query"] == f"DELETE FROM `{TABLE}` WHERE `day` = @w0"
-    assert body["parameterMode"] == "NAMED"
+    (merge,) = fake_google.calls("POST", "/queries")
+    body = merge.json
+    assert strip(body["query"]).startswith(f"MERGE INTO `{TABLE}` AS target USING `{TABLE}__staging_")
+    assert "WHEN NOT MATCHED BY SOURCE AND target.`day` = @w0 THEN DELETE WHEN NOT MATCHED THEN INSERT" in strip(body["query"])
     assert body["queryParameters"] == [{"name": "w0", "parameterType": {"type": "STRING"},
                                         "parameterValue": {"value": "2024-03-01"}}]
     assert body["location"] == "EU"
     table = bigquery.table(TABLE).sort_values(["day", "series_id"])
     assert table["drift_share"].tolist() == [0.9, 0.45, 0.1, 0.05]
+    assert [name for name in bigquery.tables if "staging" in name] == []
+
+
+def test_replacing_with_no_rows_is_one_delete(warehouse, fake_google, bigquery):
+    warehouse.write("drift_summary", pd.concat([_rows("2024-03-01", 0.4), _rows("2024-03-02", 0.1)]))
+    warehouse.write("drift_summary", _rows("2024-03-01", 0.4).iloc[:0], replace_where={"day": "2024-03-01"})
+
+    (delete,) = fake_google.calls("POST", "/queries")
+    assert delete.json["query"] == f"DELETE FROM `{TABLE}` AS target WHERE target.`day` = @w0"
+    assert bigquery.table(TABLE)["day"].tolist() == ["2024-03-02", "2024-03-02"]
 
 
 def test_a_first_write_with_replace_where_tolerates_the_missing_table(warehouse, bigquery):
@@ -95,24 +107,12 @@ def test_names_that_could_inject_sql_are_refused_naming_them(warehouse, fake_goo
     assert fake_google.requests == []  # refused before anything was sent
 
 
-def test_raw_series_ddl_partitions_by_day_and_clusters_by_series():
-    ddl = raw_series_ddl(f"{PROJECT}.forecast.raw_series")
-    assert ddl.startswith(f"CREATE TABLE IF NOT EXISTS `{PROJECT}.forecast.raw_series` (")
-    assert "`series_id` STRING NOT NULL" in ddl and "`timestamp` TIMESTAMP NOT NULL" in ddl
-    assert "`value` FLOAT64" in ddl and "`ingested_at` TIMESTAMP" in ddl
-    assert ddl.endswith("PARTITION BY DATE(`timestamp`)\nCLUSTER BY `series_id`")
-    assert ddl.count("(") == ddl.count(")")
+def test_max_value_is_one_aggregate_query_not_a_read_of_the_table(warehouse, fake_google):
+    warehouse.write("drift_summary", pd.concat([_rows("2024-03-01", 0.4), _rows("2024-03-05", 0.1)]))
 
+    latest = warehouse.max_value("drift_summary", "computed_at")
 
-def test_partition_replace_deletes_exactly_one_observation_day(fake_google, bigquery, warehouse):
-    from google.cloud import bigquery as bigquery_sdk
-
-    rows = pd.DataFrame({"series_id": ["A"] * 4, "value": [1.0, 2.0, 3.0, 4.0],
-                         "timestamp": pd.to_datetime(["2024-03-01 23:00", "2024-03-02 00:00", "2024-03-02 23:00",
-                                                      "2024-03-03 00:00"])})
-    warehouse.write("raw_series", rows)
-    sql, params = partition_replace_sql(f"{PROJECT}.forecast.raw_series", "2024-03-02")
-    # Sent through the real client, executed by the fake's engine.
-    warehouse.client().query_and_wait(sql, job_config=bigquery_sdk.QueryJobConfig(query_parameters=params))
-    assert bigquery.table(f"{PROJECT}.forecast.raw_series")["value"].tolist() == [1.0, 4.0]
-    assert [p.to_api_repr()["parameterType"]["type"] for p in params] == ["TIMESTAMP", "TIMESTAMP"]
+    (query,) = fake_google.calls("POST", "/queries")
+    assert query.json["query"] == f"SELECT MAX(`computed_at`) AS max_value FROM `{TABLE}`"
+    assert latest == pd.Timestamp("2024-03-05 06:00")
+    assert warehouse.max_value("never_written", "computed_at") is None

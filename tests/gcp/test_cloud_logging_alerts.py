@@ -30,3 +30,24 @@ def test_multiline_details_stay_on_one_line_and_severity_is_configurable(capsys)
     assert entry["severity"] == "CRITICAL"
     assert entry["logging.googleapis.com/labels"]["service"] == "forecast-prod"
     assert entry["alert"]["details"]["failing_rows"].count("\n") == 1
+
+
+def test_a_set_webhook_receives_the_alert_too_and_the_line_records_its_delivery(capsys, fake_google):
+    fake_google.route("POST", "/hooks/T000/secret")(lambda request, match: (200, {}))
+    url = f"http://{fake_google.endpoint}/hooks/T000/secret"
+
+    CloudLoggingAlerter(webhook_url=url).send("run_failure", "training failed", {"run_id": "abc"})
+
+    (post,) = fake_google.calls("POST", "/hooks/")
+    assert post.json == {"text": "[run_failure] training failed\nrun_id: abc"}
+    (line,) = capsys.readouterr().out.splitlines()
+    assert json.loads(line)["alert"]["webhook_status"] == "sent"
+
+
+def test_a_failing_webhook_never_breaks_the_alert_line(capsys, fake_google):
+    url = f"http://{fake_google.endpoint}/no-such-hook"  # the fake answers 404
+
+    CloudLoggingAlerter(webhook_url=url).send("run_failure", "training failed", {})
+
+    line = [text for text in capsys.readouterr().out.splitlines() if text.startswith("{")][-1]
+    assert json.loads(line)["alert"]["webhook_status"] == "failed: webhook answered HTTP 404"

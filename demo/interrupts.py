@@ -1,0 +1,80 @@
+"""Ctrl-C and SIGTERM stop the demo: the run in progress ends failed or canceled, and the demo exits 128 + signal.
+
+Inside a run Dagster owns both signals (it turns them into a step failure), so the demo learns of an interrupt
+there from the run's failure; between runs (sensor and schedule evaluation, progress lines) our handler stops it.
+"""
+
+import signal
+import time
+from contextlib import contextmanager
+from datetime import datetime
+
+import dagster as dg
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_INTERRUPT_ERRORS = ("DagsterExecutionInterruptedError", "KeyboardInterrupt", "DemoInterrupted")
+
+
+class DemoInterrupted(KeyboardInterrupt):
+    """The demo was asked to stop by signal signum; exit_code is the shell's 128 + signum."""
+
+    def __init__(self, signum: int, run_id: str | None = None):
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
+        self.signum, self.run_id, self.at = signum, run_id, time.monotonic()
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+@contextmanager
+def stop_on_signals():
+    """While inside, SIGINT and SIGTERM raise DemoInterrupted in the main thread (outside Dagster's runs)."""
+
+    def handler(signum, _frame):
+        raise DemoInterrupted(signum)
+
+    previous = {signum: signal.getsignal(signum) for signum in SIGNALS}
+    for signum in SIGNALS:
+        signal.signal(signum, handler)
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def was_interrupted(result: dg.ExecuteInProcessResult) -> bool:
+    """Whether a run failed because the process was interrupted (Dagster reports it as a step or run failure)."""
+    for event in result.all_events:
+        if event.is_failure or event.event_type == dg.DagsterEventType.RUN_FAILURE:
+            text = str(getattr(event.event_specific_data, "error", "") or "") + (event.message or "")
+            if any(name in text for name in _INTERRUPT_ERRORS):
+                return True
+    return False
+
+
+def raise_if_interrupted(result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance) -> None:
+    """After a run: if an interrupt ended it, make sure the instance shows it ended, and stop the demo."""
+    if result.success or not was_interrupted(result):
+        return
+    run = instance.get_run_by_id(result.run_id)
+    if run is not None and not run.is_finished:
+        instance.report_run_canceled(run, message="the demo was interrupted")
+    # Dagster maps SIGTERM onto its SIGINT handler, so which of the two it was is not known here.
+    raise DemoInterrupted(signal.SIGINT, run_id=result.run_id)
+
+
+def cancel_unfinished_runs(instance: dg.DagsterInstance, since: datetime) -> list[str]:
+    """Mark CANCELED every run created since `since` that an interrupt left not started or started; their ids."""
+    unfinished = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+    runs = instance.get_runs(filters=dg.RunsFilter(statuses=unfinished, created_after=since))
+    for run in runs:
+        instance.report_run_canceled(run, message="the demo was interrupted")
+    return [run.run_id for run in runs]
+
+
+def run_status(instance: dg.DagsterInstance, run_id: str | None) -> str:
+    """The status the instance records for run_id ("none" when the interrupt fell between runs)."""
+    run = instance.get_run_by_id(run_id) if run_id else None
+    return run.status.value if run is not None else "none"

@@ -1,0 +1,48 @@
+"""The persistent level-shift scan: a 10% shift is flagged once it has held two days; a one-day holiday dip is not."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from monitoring.series_drift import recent_level_shift
+
+LIVE = pd.Timestamp("2024-02-01")
+
+
+def panel(kind: str, seed=1) -> pd.DataFrame:
+    """28 reference days and 3 live days of one hourly series with 1% day-level noise; the live days altered."""
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range(LIVE - pd.Timedelta(days=28), LIVE + pd.Timedelta(days=3), freq="h", inclusive="left")
+    day = (ts - ts[0]).days.to_numpy()
+    values = 100 * (1 + 0.3 * np.sin(2 * np.pi * ts.hour / 24)) * (1 + rng.normal(0, 0.01, day.max() + 1)[day])
+    live_day = (ts - LIVE).days.to_numpy()
+    if kind == "shift":
+        values = values * np.where(live_day >= 1, 1.10, 1.0)  # from the second live day on
+    elif kind == "holiday":
+        values = values * np.where(live_day == 1, 0.75, 1.0)  # the second live day only
+    return pd.DataFrame({"series_id": "s", "timestamp": ts, "value": values})
+
+
+def scan(frame: pd.DataFrame, through_day: int) -> pd.Series:
+    end = LIVE + pd.Timedelta(days=through_day + 1)
+    reference, recent = frame[frame["timestamp"] < LIVE], frame[(frame["timestamp"] >= LIVE) & (frame["timestamp"] < end)]
+    out = recent_level_shift(reference, recent, series="series_id", timestamp="timestamp", target="value",
+                             season_ns=pd.Timedelta("1D").value, window="1D")
+    return out.iloc[0]
+
+
+def test_a_ten_percent_shift_is_flagged_once_it_has_held_two_days():
+    assert not scan(panel("shift"), through_day=1)["level_shifted"]  # one day: not yet persistent
+    flagged = scan(panel("shift"), through_day=2)
+    assert flagged["level_shifted"] and flagged["level_shift_span"] == 2
+    assert flagged["level_shift"] == pytest.approx(0.10, abs=0.02)
+
+
+def test_a_one_day_dip_is_not_a_level_shift():
+    for through in (1, 2):
+        assert not scan(panel("holiday"), through_day=through)["level_shifted"]
+
+
+def test_an_untouched_series_is_not_flagged():
+    assert not scan(panel("none"), through_day=2)["level_shifted"]
+
