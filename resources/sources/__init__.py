@@ -1,4 +1,4 @@
-"""Series sources: where raw observations come from (synthetic scenario, a file or URL, M4 wide CSV)."""
+"""Series sources: where raw observations come from (synthetic scenario, files or a URL, M4 wide CSV, a warehouse table, the EIA API)."""
 
 from resources.sources.base import SeriesSource, SourceError
 
