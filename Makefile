@@ -37,7 +37,7 @@ ui: export FORECAST_SOURCE := $(SOURCE)
 endif
 
 help:
-	@echo "make demo   run the whole lifecycle on the local default (SOURCE=<file or URL> for your own data)"
+	@echo "make demo   run the whole lifecycle on the local default (SOURCE=<file, glob, folder, URL, duckdb:, bigquery: or eia:> for your own data)"
 	@echo "make test   run the test suite"
 	@echo "make ui     (SOURCE= the demo's file) Dagster UI on http://127.0.0.1:$(DAGSTER_PORT) and Evidently UI on http://127.0.0.1:$(EVIDENTLY_PORT) (DAGSTER_PORT=, EVIDENTLY_PORT= to change)"
 	@echo "make bench  run the benchmarks in benchmarks/"
