@@ -22,10 +22,11 @@ DAGSTER_PORT ?= 3000
 EVIDENTLY_PORT ?= 8000
 DEMO_ARGS := $(if $(SOURCE),--source "$(SOURCE)") $(if $(DAYS),--live-days $(DAYS))
 
-.PHONY: help setup demo test ui clean bench
+.PHONY: help setup demo demo-gcp test ui clean bench
 
 help:
 	@echo "make demo   run the whole lifecycle on the local default (SOURCE=<file or URL> for your own data)"
+	@echo "make demo-gcp  the same lifecycle with FORECAST_ENV=gcp, offline against local emulators (work in progress)"
 	@echo "make test   run the test suite"
 	@echo "make ui     Dagster UI on http://127.0.0.1:$(DAGSTER_PORT) and Evidently UI on http://127.0.0.1:$(EVIDENTLY_PORT) (DAGSTER_PORT=, EVIDENTLY_PORT= to change)"
 	@echo "make bench  run the benchmarks in benchmarks/"
@@ -52,6 +53,12 @@ demo: $(VENV)/.synced
 	rm -rf $(FORECAST_HOME)
 	$(MAKE) --no-print-directory $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m demo $(DEMO_ARGS)
+
+# BigQuery, GCS and Vertex AI stand-ins on 127.0.0.1, started and stopped by demo/gcp.py (emulators/).
+demo-gcp: $(VENV)/.synced
+	rm -rf $(FORECAST_HOME)
+	$(MAKE) --no-print-directory $(DAGSTER_HOME)/dagster.yaml
+	$(PY) -m demo.gcp $(DEMO_ARGS)
 
 test: setup
 	$(PY) -m pytest
