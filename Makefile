@@ -27,7 +27,7 @@ export FORECAST_REPORTS_URL ?= http://127.0.0.1:$(REPORTS_PORT)
 DEMO_ARGS := $(if $(SOURCE),--source "$(SOURCE)") $(if $(DAYS),--live-partitions $(DAYS)) \
 	$(if $(TIMESTAMP_FORMAT),--timestamp-format "$(TIMESTAMP_FORMAT)")
 
-.PHONY: help setup demo test ui clean bench
+.PHONY: help setup demo demo-gcp test ui clean bench
 
 # The demo replays a fixed history, so its partitions (and the UI's) end with the source's data, not today;
 # `make ui SOURCE=...` shows the code location of the file the demo ran on.
@@ -38,6 +38,7 @@ endif
 
 help:
 	@echo "make demo   run the whole lifecycle on the local default (SOURCE=<file, glob, folder, URL, duckdb:, bigquery: or eia:> for your own data)"
+	@echo "make demo-gcp  the same lifecycle with FORECAST_ENV=gcp, offline against local emulators (work in progress)"
 	@echo "make test   run the test suite"
 	@echo "make ui     (SOURCE= the demo's file) Dagster UI on http://127.0.0.1:$(DAGSTER_PORT) and Evidently UI on http://127.0.0.1:$(EVIDENTLY_PORT) (DAGSTER_PORT=, EVIDENTLY_PORT= to change)"
 	@echo "make bench  run the benchmarks in benchmarks/"
@@ -66,6 +67,12 @@ demo: $(VENV)/.synced
 	rm -rf $(FORECAST_HOME)
 	$(MAKE) --no-print-directory $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m demo $(DEMO_ARGS)
+
+# BigQuery, GCS and Vertex AI stand-ins on 127.0.0.1, started and stopped by demo/gcp.py (emulators/).
+demo-gcp: $(VENV)/.synced
+	rm -rf $(FORECAST_HOME)
+	$(MAKE) --no-print-directory $(DAGSTER_HOME)/dagster.yaml
+	$(PY) -m demo.gcp $(DEMO_ARGS)
 
 test: setup
 	$(PY) -m pytest

@@ -6,7 +6,7 @@ intervals on the validation residuals, optionally (--refit) refits on train+vali
 then chooses the model family (XGBoost, per-series ETS / Theta / CES, or a mean of them) on the validation and test
 windows against the seasonal naive, and scores the shipped family on test, next to the seasonal naive. Writes
 model.ubj, feature_spec.json, intervals.json, family.json and metrics.json to --model-dir. gs://bucket/path is read and written through Vertex AI's
-Cloud Storage FUSE mount at /gcs/bucket/path. Under Dagster Pipes it logs progress and reports the metrics as
+Cloud Storage FUSE mount at /gcs/bucket/path ($TRAINER_GCS_MOUNT moves that root). Under Dagster Pipes it logs progress and reports the metrics as
 one asset materialization. Bad input exits with status 2 and a one-line message on stderr.
 """
 
@@ -46,8 +46,9 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescrip
 
 
 def local_path(uri: str) -> Path:
-    """gs://bucket/path -> /gcs/bucket/path (Vertex AI's FUSE mount); other URIs are local paths."""
-    return Path("/gcs") / uri[len("gs://"):] if uri.startswith("gs://") else Path(uri)
+    """gs://bucket/path -> /gcs/bucket/path (Vertex AI's FUSE mount, or $TRAINER_GCS_MOUNT); others are local paths."""
+    mount = Path(os.environ.get("TRAINER_GCS_MOUNT") or "/gcs")
+    return mount / uri[len("gs://"):] if uri.startswith("gs://") else Path(uri)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -1,4 +1,7 @@
-"""Google Cloud clients built from plain settings; an explicit endpoint redirects a client to an emulator or fake.
+"""Google Cloud clients built from plain settings; an endpoint redirects a client to an emulator or fake.
+
+Each client takes an explicit endpoint, else the environment's: STORAGE_EMULATOR_HOST (GCS),
+BIGQUERY_EMULATOR_HOST (BigQuery) and VERTEX_API_ENDPOINT (Vertex AI), as `make demo-gcp` sets them.
 
 Nothing here runs at import time: every client is created when a resource first needs it, so loading the
 definitions never touches the network. Credentials are Application Default Credentials, except for a
@@ -55,9 +58,10 @@ def storage_client(project: str | None = None, endpoint: str | None = None):
 
 
 def bigquery_client(project: str, location: str | None = None, api_endpoint: str | None = None):
-    """A google-cloud-bigquery client for project, pointed at api_endpoint when one is set."""
+    """A google-cloud-bigquery client for project, pointed at api_endpoint (or BIGQUERY_EMULATOR_HOST) when set."""
     from google.cloud import bigquery
 
+    api_endpoint = api_endpoint or os.getenv("BIGQUERY_EMULATOR_HOST") or None
     options = {"api_endpoint": with_scheme(api_endpoint)} if api_endpoint else None
     return bigquery.Client(
         project=project,
@@ -71,12 +75,15 @@ def init_vertex(project: str, location: str, staging_bucket: str | None = None,
                 api_endpoint: str | None = None, **extra):
     """Configure the aiplatform SDK (REST transport) for project/location and return the module.
 
+    The endpoint is api_endpoint, else VERTEX_API_ENDPOINT, else the regional Vertex AI endpoint.
+
     aiplatform keeps this configuration in one process-wide object, so every Vertex resource calls this
     before each use with its own settings; an endpoint left over from an earlier call is cleared.
     """
     from google.cloud import aiplatform
     from google.cloud.aiplatform import initializer
 
+    api_endpoint = api_endpoint or os.getenv("VERTEX_API_ENDPOINT") or None
     if not api_endpoint:
         # aiplatform.init cannot unset an endpoint or credentials once given: clear them so the regional
         # endpoint and Application Default Credentials apply again.

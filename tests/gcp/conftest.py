@@ -22,7 +22,7 @@ def _free_port() -> int:
 def _no_google_environment(monkeypatch):
     """Keep ambient credentials and project settings from steering a client toward Google."""
     for name in ("GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "STORAGE_EMULATOR_HOST",
-                 "BIGQUERY_EMULATOR_HOST"):
+                 "BIGQUERY_EMULATOR_HOST", "VERTEX_API_ENDPOINT"):
         monkeypatch.delenv(name, raising=False)
     # google-auth would probe the GCE metadata server if anything fell back to default credentials.
     monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")
