@@ -76,13 +76,18 @@ class RestServer:
                 except json.JSONDecodeError:
                     body = {}
                 status, answer = rest.dispatch(Request(self.command, unquote(url.path), parse_qs(url.query), body))
-                payload = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                send_json(self, status, answer)
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
 
         return ThreadingHTTPServer(("127.0.0.1", port), Handler)
+
+
+def send_json(handler: BaseHTTPRequestHandler, status: int, body) -> None:
+    """Answer the handler's request with status and body as JSON (the one reply shape of every REST edge here)."""
+    payload = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlparse
 
+from emulators.rest_server import send_json
+
 PROJECT, REGION = "demo-project", "europe-west4"  # the project and region every GCP test uses
 
 
@@ -79,12 +81,7 @@ class FakeRestServer:
                             status, body = 400, {"error": {"code": 400, "message": f"fake failed: {error!r}",
                                                            "status": "INVALID_ARGUMENT"}}
                         break
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                send_json(self, status, body)
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
 
