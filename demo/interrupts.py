@@ -1,9 +1,13 @@
 """Ctrl-C and SIGTERM stop the demo: the run in progress ends failed or canceled, and the demo exits 128 + signal.
 
-Inside a run Dagster owns both signals (it turns them into a step failure), so the demo learns of an interrupt
-there from the run's failure; between runs (sensor and schedule evaluation, progress lines) our handler stops it.
+Inside a run Dagster owns both signals: it turns one that lands in a step into a step failure, but one that lands
+between steps only sets a flag that it clears when the run ends, so the signal is lost. The demo therefore also
+records every signal on a wakeup pipe (signal.set_wakeup_fd, written by the interpreter whichever Python handler is
+installed) and checks it after each run; between runs (sensor and schedule evaluation, progress lines) our own
+handler stops it at once.
 """
 
+import os
 import signal
 import time
 from contextlib import contextmanager
@@ -27,14 +31,23 @@ class DemoInterrupted(KeyboardInterrupt):
         return 128 + self.signum
 
 
+_wakeup = {"read_fd": None, "write_fd": None}  # the pipe the interpreter writes received signal numbers to
+
+
 @contextmanager
 def stop_on_signals():
-    """While inside, SIGINT and SIGTERM raise DemoInterrupted in the main thread (outside Dagster's runs)."""
+    """While inside, SIGINT and SIGTERM raise DemoInterrupted in the main thread (outside Dagster's runs), and every
+    signal is recorded for signal_received() (inside Dagster's runs too)."""
 
     def handler(signum, _frame):
         raise DemoInterrupted(signum)
 
     previous = {signum: signal.getsignal(signum) for signum in SIGNALS}
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(read_fd, False)
+    os.set_blocking(write_fd, False)
+    previous_wakeup = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    _wakeup.update(read_fd=read_fd, write_fd=write_fd)
     for signum in SIGNALS:
         signal.signal(signum, handler)
     try:
@@ -42,6 +55,22 @@ def stop_on_signals():
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
+        signal.set_wakeup_fd(previous_wakeup)
+        _wakeup.update(read_fd=None, write_fd=None)
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+def signal_received() -> int | None:
+    """The first SIGINT or SIGTERM recorded since the last call (None if none, or outside stop_on_signals)."""
+    if _wakeup["read_fd"] is None:
+        return None
+    signal.set_wakeup_fd(_wakeup["write_fd"], warn_on_full_buffer=False)  # re-armed, should a library have taken it
+    try:
+        recorded = os.read(_wakeup["read_fd"], 512)
+    except BlockingIOError:
+        return None
+    return next((signum for signum in recorded if signum in SIGNALS), None)
 
 
 def was_interrupted(result: dg.ExecuteInProcessResult) -> bool:
@@ -55,14 +84,15 @@ def was_interrupted(result: dg.ExecuteInProcessResult) -> bool:
 
 
 def raise_if_interrupted(result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance) -> None:
-    """After a run: if an interrupt ended it, make sure the instance shows it ended, and stop the demo."""
-    if result.success or not was_interrupted(result):
+    """After a run: if a signal arrived during it, make sure the instance shows the run ended, and stop the demo."""
+    signum = signal_received()
+    if signum is None and (result.success or not was_interrupted(result)):
         return
     run = instance.get_run_by_id(result.run_id)
     if run is not None and not run.is_finished:
         instance.report_run_canceled(run, message="the demo was interrupted")
-    # Dagster maps SIGTERM onto its SIGINT handler, so which of the two it was is not known here.
-    raise DemoInterrupted(signal.SIGINT, run_id=result.run_id)
+    # A run that ended before Dagster acted on the signal keeps its own status; the demo stops all the same.
+    raise DemoInterrupted(signum or signal.SIGINT, run_id=result.run_id)
 
 
 def cancel_unfinished_runs(instance: dg.DagsterInstance, since: datetime) -> list[str]:
