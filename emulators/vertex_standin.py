@@ -7,6 +7,7 @@ api_transport="rest": custom jobs, which it really runs, the model registry, exp
 import argparse
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from emulators.rest_server import RestServer
@@ -17,19 +18,28 @@ from emulators.vertex_registry import ModelRegistry
 TRAINER_ENTRYPOINT = "python -m trainer.task"  # the trainer image's ENTRYPOINT (trainer/Dockerfile)
 
 
-def build(workdir: Path, storage_endpoint: str, entrypoint: str = TRAINER_ENTRYPOINT) -> tuple[RestServer, CustomJobs]:
-    """The stand-in's routes; the custom jobs object is returned so its processes can be stopped."""
+@dataclass
+class VertexStandIn:
+    """The stand-in's routes (server) and the services behind them, whose state tests read."""
+
+    server: RestServer
+    jobs: CustomJobs
+    registry: ModelRegistry
+    metadata: MetadataStore
+    datasets: Datasets
+
+
+def build(workdir: Path, storage_endpoint: str, entrypoint: str = TRAINER_ENTRYPOINT) -> VertexStandIn:
+    """The stand-in's routes; stop_all() on its jobs stops the processes they run."""
     server = RestServer()
-    jobs = CustomJobs(server, workdir, storage_endpoint, entrypoint)
-    ModelRegistry(server)
-    MetadataStore(server)
-    Datasets(server)
+    standin = VertexStandIn(server, CustomJobs(server, workdir, storage_endpoint, entrypoint), ModelRegistry(server),
+                            MetadataStore(server), Datasets(server))
 
     @server.route("GET", r"/health")
     def health(request, match):
         return {"status": "ok"}
 
-    return server, jobs
+    return standin
 
 
 def main(argv=None) -> int:
@@ -39,8 +49,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workdir", required=True, help="folder for each job's mount and log")
     parser.add_argument("--entrypoint", default=TRAINER_ENTRYPOINT, help="the trainer image's entrypoint")
     args = parser.parse_args(argv)
-    server, jobs = build(Path(args.workdir), args.storage_endpoint, args.entrypoint)
-    http = server.serve(args.port)
+    standin = build(Path(args.workdir), args.storage_endpoint, args.entrypoint)
+    http, jobs = standin.server.serve(args.port), standin.jobs
 
     def stop(signum, frame):
         raise KeyboardInterrupt
