@@ -43,6 +43,14 @@ class Clock:
     cursors: dict = field(default_factory=dict)
     runs: list = field(default_factory=list)  # (job, partition, trigger, success)
     ticks: list = field(default_factory=list)  # (instigator, status, run count)
+    resolved: dict = field(default_factory=dict)  # resources read outside a run, by name
+
+    def resource(self, name: str):
+        """The code location's resource `name` as a run sees it: dg.EnvVar settings resolved (the gcp environment's are)."""
+        if name not in self.resolved:
+            with dg.build_resources({name: self.defs.resources[name]}, instance=self.instance) as built:
+                self.resolved[name] = getattr(built, name)  # ours hold no state that teardown would end
+        return self.resolved[name]
 
     def _open_tick(self, name: str, kind: InstigatorType):
         """A STARTED tick for the schedule or sensor, keyed as the UI's code location keys it (None without storage)."""

@@ -57,7 +57,7 @@ def run_demo_job(clock: Clock, name: str, **kwargs) -> dg.ExecuteInProcessResult
 
 def day_line(clock: Clock, day: pd.Timestamp) -> str:
     """One progress line for a live day, read back from the warehouse."""
-    warehouse = clock.defs.resources["warehouse"]
+    warehouse = clock.resource("warehouse")
     row = warehouse.read("monitoring_summary", where={"day": day.to_pydatetime()})
     if row.empty:
         return f"{day.date()} monitoring produced no summary"
@@ -82,7 +82,7 @@ def run_lifecycle(history_periods: int | None, live_partitions: int | None, defs
     if instance is None:
         instance = dg.DagsterInstance.get() if os.getenv("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     clock = Clock(defs=defs, instance=instance)
-    source, settings = defs.resources["source"], defs.resources["settings"]
+    source, settings = clock.resource("source"), clock.resource("settings")
     history_periods = history_periods or settings.dataset_window_periods
     live_partitions = live_partitions or LIVE_PARTITIONS[settings.cadence]
     history_start, live = calendar(source, settings, history_periods, live_partitions, live_start)
