@@ -1,0 +1,55 @@
+"""Terminating a run while its Vertex AI training job runs cancels the job; the step fails naming the job's link."""
+
+import os
+import signal
+import threading
+import time
+
+import dagster as dg
+import pytest
+
+from test_vertex_pipes import gcp_training_resources, instance_with_a_dataset, vertex_standin  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+
+def interrupt_when_training(standin, timeout: float = 120.0) -> threading.Thread:
+    """Once the stand-in's job process is running, send this process SIGINT, as Dagster's run termination does.
+
+    (Terminating a run interrupts its run worker with SIGINT; Dagster maps a container's SIGTERM to the same.)
+    """
+    def watch():
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(job["state"] == "JOB_STATE_RUNNING" for job in standin.jobs.jobs.values()):
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    return watcher
+
+
+def test_terminating_the_run_cancels_the_vertex_job_and_fails_the_step_with_its_link(vertex_standin, gcs_bucket):
+    from forecast_assets.training import candidate_model
+
+    instance = instance_with_a_dataset(gcs_bucket)
+    resources = gcp_training_resources(vertex_standin, gcs_bucket, cancel_wait_seconds=60)
+    watcher = interrupt_when_training(vertex_standin)
+    with pytest.raises(dg.DagsterExecutionInterruptedError, match="cancelled"):
+        dg.materialize([candidate_model], resources=resources, instance=instance,
+                       run_config={"ops": {"candidate_model": {"config": {"n_estimators": 5000}}}})
+    watcher.join()
+
+    (job_id, job), = vertex_standin.jobs.jobs.items()
+    assert job["state"] == "JOB_STATE_CANCELLED"
+    assert vertex_standin.jobs.processes[job_id].poll() is not None  # the trainer process is gone
+    (run,) = instance.get_runs()
+    assert run.status in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED)
+    failure = next(event for event in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE))
+    message = failure.dagster_event.event_specific_data.error.message
+    assert f"customJobs/{job_id} cancelled (JOB_STATE_CANCELLED)" in message
+    assert "https://console.cloud.google.com/vertex-ai/locations/" in message
+    logs = [entry.user_message for entry in instance.all_logs(run.run_id)]
+    assert any(message.startswith("cancelling Vertex AI custom job") for message in logs)
