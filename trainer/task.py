@@ -148,9 +148,21 @@ def run(args: argparse.Namespace, log=print) -> dict:
     return result.metrics
 
 
+def replica_role(environ=os.environ) -> str:
+    """This replica's worker pool in a Vertex AI job ($CLUSTER_SPEC's task type); "workerpool0" (the chief) elsewhere."""
+    try:
+        return json.loads(environ.get("CLUSTER_SPEC") or "{}").get("task", {}).get("type") or "workerpool0"
+    except (json.JSONDecodeError, AttributeError):
+        return "workerpool0"
+
+
 def main(argv=None) -> int:
     """Run under Dagster Pipes when launched by it, else standalone; exit 2 with one line on bad input."""
     args = parse_args(argv)
+    if replica_role() != "workerpool0":
+        # Training is single-node: only the chief trains and reports, so replicas never share a model dir or Pipes.
+        print(f"trainer: {replica_role()} replica: only the chief (workerpool0) trains; nothing to do", file=sys.stderr)
+        return 0
     from dagster_pipes import PipesEnvVarParamsLoader, open_dagster_pipes
 
     bad_input = (ValueError, OSError)

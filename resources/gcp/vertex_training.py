@@ -1,6 +1,6 @@
 """The training backend on Vertex AI: the trainer image runs as a custom job with the same arguments as locally.
 
-The job reports through Dagster Pipes over GCS (context file and message chunks in a bucket), so its log lines and
+The job reports through Dagster Pipes over GCS (a context file and message chunks beside the model dir), so its log lines and
 metadata reach the Dagster run while it runs, as the local subprocess's do.
 """
 
@@ -44,7 +44,7 @@ def base_output_dir(model_dir: str) -> str:
     return f"gs://{bucket}/{parent}" if parent else f"gs://{bucket}"
 
 
-class RunScopedGCSMessageReader(PipesGCSMessageReader):
+class PrefixedGCSMessageReader(PipesGCSMessageReader):
     """PipesGCSMessageReader whose chunks go under key_prefix instead of the bucket's root, so they can be found and removed."""
 
     def __init__(self, *, key_prefix: str, **kwargs):
@@ -62,7 +62,7 @@ class VertexCustomJobBackend(TrainingBackend):
 
     project: str
     location: str
-    staging_bucket: str  # gs://bucket for Vertex's staging files (and, unless pipes_bucket is set, the Pipes messages)
+    staging_bucket: str  # gs://bucket for Vertex's staging files
     service_account: str = ""
     api_endpoint: str = ""  # empty = the regional Vertex endpoint; tests point it at 127.0.0.1
     storage_endpoint: str = ""  # empty = the real GCS (or STORAGE_EMULATOR_HOST)
@@ -71,9 +71,8 @@ class VertexCustomJobBackend(TrainingBackend):
     accelerator_count: int = 0
     replica_count: int = 1  # the trainer trains on the chief replica only: more replicas would idle
     poll_seconds: float = 30.0
-    pipes_bucket: str = ""  # bucket name for the Pipes context and message chunks; empty = the staging bucket
     pipes_interval_seconds: float = 10.0  # how often the trainer uploads message chunks and Dagster reads them
-    cancel_wait_seconds: float = 60.0  # after cancelling, how long to wait for the job to reach CANCELLED
+    cancel_wait_seconds: float = 5.0  # after cancelling, how long to wait for CANCELLED (Cloud Run kills 10 s after SIGTERM)
     timeout_seconds: int = 0  # 0 = Vertex's default limit (7 days)
 
     def machine_spec(self) -> dict:
@@ -95,11 +94,12 @@ class VertexCustomJobBackend(TrainingBackend):
 
     def submit(self, spec: TrainingJobSpec, env: dict[str, str]):
         """Create the custom job for spec with env in its container and return the submitted aiplatform.CustomJob."""
+        machine = self.machine_spec()
         aiplatform = init_vertex(self.project, self.location, self.staging_bucket, self.api_endpoint or None)
         args = list(spec.args) + (["--device", "cuda"] if self.accelerator_count else [])
         job = aiplatform.CustomJob(
             display_name=spec.display_name,
-            worker_pool_specs=worker_pool_specs(spec.model_copy(update={"args": args}), self.machine_spec(),
+            worker_pool_specs=worker_pool_specs(spec.model_copy(update={"args": args}), machine,
                                                 self.replica_count, env),
             base_output_dir=base_output_dir(spec.model_dir),
             labels=vertex_labels(spec.labels),
@@ -110,13 +110,18 @@ class VertexCustomJobBackend(TrainingBackend):
         return job
 
     def run(self, context: dg.AssetExecutionContext, spec: TrainingJobSpec) -> TrainingResult:
+        self.machine_spec()  # a bad machine configuration fails before anything is written or submitted
+        if self.replica_count > 1:
+            context.log.warning(f"replica_count {self.replica_count}: the trainer trains on the chief replica only; "
+                                f"the other {self.replica_count - 1} exit at once")
         client = storage_client(self.project, self.storage_endpoint or None)
-        bucket = self.pipes_bucket or split_gs_uri(self.staging_bucket)[0]
-        prefix = f"dagster-pipes/{context.run_id}/"
+        # Beside the model dir: the trainer already writes there, and Dagster reads metrics.json from there.
+        bucket, base = split_gs_uri(base_output_dir(spec.model_dir))
+        prefix = f"{base}/dagster-pipes/" if base else "dagster-pipes/"
         with dg.open_pipes_session(
             context=context,
             context_injector=PipesGCSContextInjector(bucket=bucket, client=client, key_prefix=prefix),
-            message_reader=RunScopedGCSMessageReader(bucket=bucket, client=client, key_prefix=prefix,
+            message_reader=PrefixedGCSMessageReader(bucket=bucket, client=client, key_prefix=prefix,
                                                      interval=self.pipes_interval_seconds),
         ) as session:
             env = {**spec.env, **session.get_bootstrap_env_vars(),

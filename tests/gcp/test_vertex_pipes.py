@@ -86,4 +86,11 @@ def test_the_trainers_log_lines_and_pipes_metadata_reach_the_run_while_the_verte
     assert "validation RMSE" in metadata["validation_curve"].value
     assert metadata["job_link"].url.startswith("https://console.cloud.google.com/vertex-ai/")
     assert metadata["test_mase"].value < metadata["snaive_test_mase"].value
+    # The Pipes context and message chunks lived beside the model dir and are gone once the step is done.
+    from resources.gcp.clients import storage_client
+
+    endpoint, bucket = gcs_bucket
+    names = [blob.name for blob in storage_client(PROJECT, endpoint).list_blobs(bucket)]
+    assert any(name.endswith("/model/metrics.json") for name in names)
+    assert not [name for name in names if "/dagster-pipes/" in name]
 

@@ -86,7 +86,7 @@ def test_submits_the_trainer_image_with_its_args_env_machine_labels_and_service_
 
     assert decode_param(env["DAGSTER_PIPES_CONTEXT"])["bucket"] == bucket
     messages = decode_param(env["DAGSTER_PIPES_MESSAGES"])
-    assert messages["bucket"] == bucket and messages["key_prefix"].startswith("dagster-pipes/")
+    assert messages["bucket"] == bucket and messages["key_prefix"].startswith("runs/run-7/dagster-pipes/")
     assert body["jobSpec"]["baseOutputDirectory"] == {"outputUriPrefix": f"gs://{bucket}/runs/run-7"}
     assert body["jobSpec"]["serviceAccount"] == "trainer@demo-project.iam.gserviceaccount.com"
     assert body["labels"] == {"dataset_version": "abc123", "dagster_run": "r1"}
