@@ -7,7 +7,7 @@ then chooses the model family (XGBoost, per-series ETS / Theta / CES, or a mean 
 windows against the seasonal naive, and scores the shipped family on test, next to the seasonal naive. Writes
 model.ubj, feature_spec.json, intervals.json, family.json and metrics.json to --model-dir. gs://bucket/path is read and written through Vertex AI's
 Cloud Storage FUSE mount at /gcs/bucket/path ($TRAINER_GCS_MOUNT moves that root). Under Dagster Pipes it logs progress and reports the metrics as
-one asset materialization. Bad input exits with status 2 and a one-line message on stderr.
+one asset materialization (through temp files locally, through GCS on Vertex AI). Bad input exits with status 2 and a one-line message on stderr.
 """
 
 import os
@@ -22,7 +22,7 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from trainer.config import DEFAULT_PARAMS, TrainConfig  # noqa: E402
-from trainer.reporting import flat_metrics, pipes_metadata  # noqa: E402
+from trainer.reporting import flat_metrics, pipes_channels, pipes_metadata  # noqa: E402
 
 EXIT_BAD_INPUT = 2
 
@@ -148,9 +148,21 @@ def run(args: argparse.Namespace, log=print) -> dict:
     return result.metrics
 
 
+def replica_role(environ=os.environ) -> str:
+    """This replica's worker pool in a Vertex AI job ($CLUSTER_SPEC's task type); "workerpool0" (the chief) elsewhere."""
+    try:
+        return json.loads(environ.get("CLUSTER_SPEC") or "{}").get("task", {}).get("type") or "workerpool0"
+    except (json.JSONDecodeError, AttributeError):
+        return "workerpool0"
+
+
 def main(argv=None) -> int:
     """Run under Dagster Pipes when launched by it, else standalone; exit 2 with one line on bad input."""
     args = parse_args(argv)
+    if replica_role() != "workerpool0":
+        # Training is single-node: only the chief trains and reports, so replicas never share a model dir or Pipes.
+        print(f"trainer: {replica_role()} replica: only the chief (workerpool0) trains; nothing to do", file=sys.stderr)
+        return 0
     from dagster_pipes import PipesEnvVarParamsLoader, open_dagster_pipes
 
     bad_input = (ValueError, OSError)
@@ -161,7 +173,7 @@ def main(argv=None) -> int:
             print(f"trainer: error: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
         return 0
-    with open_dagster_pipes() as pipes:
+    with open_dagster_pipes(**pipes_channels()) as pipes:  # temp files locally, GCS on Vertex AI
         try:
             metrics = run(args, log=pipes.log.info)
         except bad_input as exc:
