@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from benchmarks.m4_pipeline import M4Set, PipelineForecasts
+from benchmarks.m4_pipeline import M4Set, PipelineForecasts, cpu_seconds
 
 DEFAULT_START = pd.Timestamp("2000-01-01")  # the partitions' default start (forecast_assets.partitions)
 RANGE_START_TAG, RANGE_END_TAG = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
@@ -124,21 +124,25 @@ def forecast_with_assets(m4: M4Set, workdir: Path) -> PipelineForecasts:
         dataset_config = {"ops": {"training_dataset": {"config": {"end_date": end.strftime("%Y-%m-%d"),
                                                                   "window_periods": window_periods}}}}  # fmt: skip
         dataset_seconds = _materialize([training_dataset], instance, resources, run_config=dataset_config)
+        train_cpu = cpu_seconds()
         train_seconds = _materialize([candidate_model], instance, resources)
+        train_cpu = cpu_seconds() - train_cpu
 
-        started = time.perf_counter()
+        started, forecast_cpu = time.perf_counter(), cpu_seconds()
         registry, artifacts = resources["registry"], resources["artifacts"]
         candidate = registry.alias(CHALLENGER)
         history = load_dataset(artifacts, candidate.dataset_version)
         with tempfile.TemporaryDirectory() as local:
             model = ForecastModel.load(registry.local_copy(candidate.version, local))
         forecasts = model.predict(history, levels=tuple(sorted({*settings.interval_levels, 95})))  # 95: MSIS
-        forecast_seconds = time.perf_counter() - started
+        forecast_seconds, forecast_cpu = time.perf_counter() - started, cpu_seconds() - forecast_cpu
 
     return PipelineForecasts(
         forecasts=forecasts[["series_id", "timestamp", "step", "forecast", "lo_95", "hi_95"]],
         train_seconds=train_seconds,
         forecast_seconds=forecast_seconds,
+        train_cpu_seconds=train_cpu,
+        forecast_cpu_seconds=forecast_cpu,
         path="dagster-assets",
         details={"assets": ["raw_series", "training_dataset", "candidate_model"], "model_version": candidate.version,
                  "model_family": model.family, "family_scores": model.family_info.get("relative_to_seasonal_naive"),

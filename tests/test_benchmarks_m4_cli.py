@@ -59,6 +59,7 @@ def test_m4_command_runs_the_pipeline_on_a_daily_set_and_prints_the_contract_lin
     assert np.mean([row["ours_smape"] for row in per_series]) == pytest.approx(ours["smape"], rel=1e-12)
     assert report["published_table"] is None  # no published results for a synthetic set
     assert report["timings"]["ours_train_seconds"] > 0 and report["timings"]["ours_forecast_seconds"] > 0
+    assert report["timings"]["ours_train_forecast_cpu_seconds"] > 0
     assert "peer_fit_seconds" not in report["timings"]
 
 
@@ -118,3 +119,12 @@ def test_partitions_loaded_for_another_frequency_refuse_the_set():
         _check_loaded_partitions(loaded, pd.Timestamp("1995-01-01"), set_rule("Quarterly")[1])
     with pytest.raises(RuntimeError, match="from 1990-01-01; this set needs them from 1980-01-01"):
         _check_loaded_partitions(loaded, pd.Timestamp("1980-01-01"), set_rule("Monthly")[1])
+
+
+def test_cpu_time_counts_a_finished_subprocess_as_the_trainers_is_counted():
+    from benchmarks.m4_pipeline import cpu_seconds
+
+    before = cpu_seconds()
+    burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    subprocess.run([sys.executable, "-c", burn], check=True, timeout=60)
+    assert cpu_seconds() - before >= 0.3
