@@ -7,7 +7,7 @@ import pandas as pd
 
 from forecast_assets.accuracy import cleaned_history, day_window, forecast_accuracy
 from forecast_assets.datasets import load_dataset
-from forecast_assets.forecast_plots import report_url
+from forecast_assets.forecast_plots import forecast_view_urls, report_url
 from forecast_assets.model_inputs import day_ahead_inputs
 from forecast_assets.partitions import time_partitions
 from resources.artifacts import ArtifactStore
@@ -50,6 +50,7 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
                  warehouse: Warehouse, artifacts: ArtifactStore, monitoring_workspace: MonitoringWorkspace):
     """Per-series drift for the day against the champion's training window, with Evidently HTML/JSON and a summary row."""
     from monitoring.alarms import alarm_rows, series_smape
+    from monitoring.dashboard import add_forecast_view
     from monitoring.drift import DriftThresholds, drift_report as evaluate_drift
     from trainer.model import ForecastModel
 
@@ -102,6 +103,7 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
     key = f"monitoring/{day.date()}/drift_report"
     html_uri = artifacts.write_bytes(f"{key}.html", result.html.encode())
     artifacts.write_bytes(f"{key}.json", result.json.encode())
+    add_forecast_view(result.snapshot, forecast_view_urls(artifacts, context.partition_key), day.date())
     snapshot_id = monitoring_workspace.add_snapshot(result.snapshot)
     row = result.summary_row().assign(day=day, alarm=alarm, error_decay=error_decay, realised_smape=smape,
                                       baseline_smape=baseline, champion=champion.version)
