@@ -6,10 +6,8 @@ metadata reach the Dagster run while it runs, as the local subprocess's do.
 
 import json
 import time
-from contextlib import contextmanager
 
 import dagster as dg
-from dagster_gcp.pipes import PipesGCSContextInjector, PipesGCSMessageReader
 
 from resources.gcp.clients import init_vertex, split_gs_uri, storage_client, vertex_labels
 from resources.gcp.gcs_artifacts import read_gcs_uri
@@ -42,19 +40,6 @@ def base_output_dir(model_dir: str) -> str:
     bucket, path = split_gs_uri(model_dir)  # Vertex workers can only write to gs:// model dirs
     parent = path.rsplit("/", 1)[0] if "/" in path else ""
     return f"gs://{bucket}/{parent}" if parent else f"gs://{bucket}"
-
-
-class PrefixedGCSMessageReader(PipesGCSMessageReader):
-    """PipesGCSMessageReader whose chunks go under key_prefix instead of the bucket's root, so they can be found and removed."""
-
-    def __init__(self, *, key_prefix: str, **kwargs):
-        super().__init__(**kwargs)
-        self.key_prefix = key_prefix
-
-    @contextmanager
-    def get_params(self):
-        with super().get_params() as params:
-            yield {**params, "key_prefix": self.key_prefix + params["key_prefix"]}
 
 
 class VertexCustomJobBackend(TrainingBackend):
@@ -114,6 +99,10 @@ class VertexCustomJobBackend(TrainingBackend):
         if self.replica_count > 1:
             context.log.warning(f"replica_count {self.replica_count}: the trainer trains on the chief replica only; "
                                 f"the other {self.replica_count - 1} exit at once")
+        from dagster_gcp.pipes import PipesGCSContextInjector  # lazily: it loads the Google clients
+
+        from resources.gcp.pipes_gcs import PrefixedGCSMessageReader
+
         client = storage_client(self.project, self.storage_endpoint or None)
         # Beside the model dir: the trainer already writes there, and Dagster reads metrics.json from there.
         bucket, base = split_gs_uri(base_output_dir(spec.model_dir))
