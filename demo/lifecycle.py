@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from demo.automation import Clock, quiet
-from demo.interrupts import raise_if_interrupted
+from demo.interrupts import raise_if_interrupted, stop_if_signalled
 from demo.summary import lifecycle_summary
 from resources.environment import forecast_home
 
@@ -42,6 +42,7 @@ def calendar(source, settings, history_periods: int, live_partitions: int,
 
 def run_demo_job(clock: Clock, name: str, **kwargs) -> dg.ExecuteInProcessResult:
     """A run the demo launches itself (the initial backfill and first training), as a user would from the UI."""
+    stop_if_signalled()
     tags = {**DEMO_TAGS, **kwargs.pop("tags", {})}
     result = clock.defs.resolve_job_def(name).execute_in_process(
         instance=clock.instance, raise_on_error=False, tags=tags, run_config=quiet(kwargs.pop("run_config", None)),

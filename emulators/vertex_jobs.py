@@ -113,6 +113,8 @@ class CustomJobs:
 
     def command(self, job: dict, job_id: str, mount: Path) -> tuple[list[str], dict]:
         """The process to start and its environment, from the first worker pool's container spec."""
+        from resources.gcp.clients import with_scheme
+
         spec = job.get("jobSpec", {})
         pools = spec.get("workerPoolSpecs") or []
         if not pools or "containerSpec" not in pools[0]:
@@ -125,7 +127,10 @@ class CustomJobs:
         project, location = job["name"].split("/")[1], job["name"].split("/")[3]
         env = {"PATH": os.environ.get("PATH", ""), "HOME": str(mount.parent), "LANG": "C.UTF-8",
                "PYTHONPATH": str(PROJECT_ROOT), "TRAINER_GCS_MOUNT": str(mount),
-               "CLOUD_ML_PROJECT_ID": project, "CLOUD_ML_REGION": location, "CLOUD_ML_JOB_ID": job_id}
+               "CLOUD_ML_PROJECT_ID": project, "CLOUD_ML_REGION": location, "CLOUD_ML_JOB_ID": job_id,
+               # A Vertex worker reaches GCS with its service account; here the job's GCS client reaches the emulator.
+               "STORAGE_EMULATOR_HOST": with_scheme(self.storage_endpoint), "NO_GCE_CHECK": "True",
+               "GCE_METADATA_HOST": "127.0.0.1:9", "GCE_METADATA_IP": "127.0.0.1:9"}
         if base:
             env.update(AIP_MODEL_DIR=f"{base}/model/", AIP_CHECKPOINT_DIR=f"{base}/checkpoints/",
                        AIP_TENSORBOARD_LOG_DIR=f"{base}/logs/")

@@ -14,9 +14,6 @@ class TrainingJobSpec(BaseModel):
     model_dir: str  # where the trainer writes its model (AIP_MODEL_DIR on Vertex)
     env: dict[str, str] = Field(default_factory=dict)
     image_uri: str = "forecast-trainer:local"
-    machine_type: str = "n1-standard-4"
-    accelerator_type: str | None = None  # e.g. "NVIDIA_TESLA_T4"; the trainer then uses xgboost device="cuda"
-    accelerator_count: int = 0
     staging_bucket: str | None = None
     service_account: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)

@@ -2,12 +2,13 @@
 
 Reads a long-format Parquet dataset (series_id, timestamp, value), splits every series in time (test = last H
 points, validation = the H before, train = the rest), early-stops XGBoost on validation, calibrates the
-intervals on the validation residuals, optionally (--refit) refits on train+validation with the best round count,
-then chooses the model family (XGBoost, per-series ETS / Theta / CES, or a mean of them) on the validation and test
-windows against the seasonal naive, and scores the shipped family on test, next to the seasonal naive. Writes
+intervals on the validation residuals, then chooses the model family (XGBoost, per-series ETS / Theta / CES, or a
+mean of them) on the validation and test windows against the seasonal naive, and scores the shipped family on test,
+next to the seasonal naive; with --refit (the default) the booster is then refit on all points and the model as
+scored is written to holdout/. Writes
 model.ubj, feature_spec.json, intervals.json, family.json and metrics.json to --model-dir. gs://bucket/path is read and written through Vertex AI's
 Cloud Storage FUSE mount at /gcs/bucket/path ($TRAINER_GCS_MOUNT moves that root). Under Dagster Pipes it logs progress and reports the metrics as
-one asset materialization. Bad input exits with status 2 and a one-line message on stderr.
+one asset materialization (through temp files locally, through GCS on Vertex AI). Bad input exits with status 2 and a one-line message on stderr.
 """
 
 import os
@@ -21,8 +22,8 @@ import json  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from trainer.config import DEFAULT_PARAMS, TrainConfig  # noqa: E402
-from trainer.reporting import flat_metrics, pipes_metadata  # noqa: E402
+from trainer.config import DEFAULT_PARAMS, VALIDATED_DIR, TrainConfig  # noqa: E402
+from trainer.reporting import flat_metrics, pipes_channels, pipes_metadata  # noqa: E402
 
 EXIT_BAD_INPUT = 2
 
@@ -78,7 +79,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     hp.add_argument("--seed", type=int, default=0, help="seed for row sampling and XGBoost")
     hp.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="XGBoost device")
     hp.add_argument("--refit", action=argparse.BooleanOptionalAction, default=TrainConfig.refit,
-                    help="refit on train+validation with the best round count (doubles the fitting time)")
+                    help="refit the shipped booster on all points with the best round count; the model as validated is "
+                    "written to holdout/ for the gate")
     p.add_argument("--asset-key", default=None, help="asset key reported under Dagster Pipes (default: the only one)")
     args = p.parse_args(argv)
     if not args.dataset_uri or not args.model_dir:
@@ -142,15 +144,29 @@ def run(args: argparse.Namespace, log=print) -> dict:
     result.metrics["skipped_series"] = skipped
     out = local_path(args.model_dir)
     result.model.save(out)
+    if result.validated is not None:  # the model as scored, for the gate (the shipped one is refit on all points)
+        result.validated.save(out / VALIDATED_DIR)
     (out / "metrics.json").write_text(json.dumps(result.metrics, indent=1))
     log(f"wrote model and metrics to {out}: " + " ".join(f"{k}={v}" for k, v in flat_metrics(result.metrics).items()
                                                            if k.startswith("test_")))
     return result.metrics
 
 
+def replica_role(environ=os.environ) -> str:
+    """This replica's worker pool in a Vertex AI job ($CLUSTER_SPEC's task type); "workerpool0" (the chief) elsewhere."""
+    try:
+        return json.loads(environ.get("CLUSTER_SPEC") or "{}").get("task", {}).get("type") or "workerpool0"
+    except (json.JSONDecodeError, AttributeError):
+        return "workerpool0"
+
+
 def main(argv=None) -> int:
     """Run under Dagster Pipes when launched by it, else standalone; exit 2 with one line on bad input."""
     args = parse_args(argv)
+    if replica_role() != "workerpool0":
+        # Training is single-node: only the chief trains and reports, so replicas never share a model dir or Pipes.
+        print(f"trainer: {replica_role()} replica: only the chief (workerpool0) trains; nothing to do", file=sys.stderr)
+        return 0
     from dagster_pipes import PipesEnvVarParamsLoader, open_dagster_pipes
 
     bad_input = (ValueError, OSError)
@@ -161,7 +177,7 @@ def main(argv=None) -> int:
             print(f"trainer: error: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
         return 0
-    with open_dagster_pipes() as pipes:
+    with open_dagster_pipes(**pipes_channels()) as pipes:  # temp files locally, GCS on Vertex AI
         try:
             metrics = run(args, log=pipes.log.info)
         except bad_input as exc:

@@ -1,11 +1,15 @@
-"""The training backend on Vertex AI: the trainer image runs as a custom job with the same arguments as locally."""
+"""The training backend on Vertex AI: the trainer image runs as a custom job with the same arguments as locally.
+
+The job reports through Dagster Pipes over GCS (a context file and message chunks beside the model dir), so its log lines and
+metadata reach the Dagster run while it runs, as the local subprocess's do.
+"""
 
 import json
 import time
 
 import dagster as dg
 
-from resources.gcp.clients import init_vertex, split_gs_uri, vertex_labels
+from resources.gcp.clients import init_vertex, split_gs_uri, storage_client, vertex_labels
 from resources.gcp.gcs_artifacts import read_gcs_uri
 from resources.training import TrainingBackend, TrainingJobSpec, TrainingResult
 
@@ -18,21 +22,17 @@ def console_link(project: str, location: str, job_id: str) -> str:
     return f"https://console.cloud.google.com/vertex-ai/locations/{location}/training/{job_id}?project={project}"
 
 
-def worker_pool_specs(spec: TrainingJobSpec) -> list[dict]:
-    """One worker running the trainer image; its entrypoint is `python -m trainer.task`, so only args are given."""
-    machine = {"machine_type": spec.machine_type}
-    if spec.accelerator_type and spec.accelerator_count > 0:
-        machine["accelerator_type"] = spec.accelerator_type
-        machine["accelerator_count"] = spec.accelerator_count
-    return [{
-        "machine_spec": machine,
-        "replica_count": 1,
-        "container_spec": {
-            "image_uri": spec.image_uri,
-            "args": list(spec.args),
-            "env": [{"name": name, "value": value} for name, value in spec.env.items()],
-        },
-    }]
+def worker_pool_specs(spec: TrainingJobSpec, machine: dict, replica_count: int, env: dict[str, str]) -> list[dict]:
+    """The trainer image's worker pools: its entrypoint is `python -m trainer.task`, so only args and env are given.
+
+    Vertex AI wants exactly one replica in the first (chief) pool; further replicas form a second pool.
+    """
+    container = {"image_uri": spec.image_uri, "args": list(spec.args),
+                 "env": [{"name": name, "value": value} for name, value in env.items()]}
+    pools = [{"machine_spec": machine, "replica_count": 1, "container_spec": container}]
+    if replica_count > 1:
+        pools.append({"machine_spec": machine, "replica_count": replica_count - 1, "container_spec": container})
+    return pools
 
 
 def base_output_dir(model_dir: str) -> str:
@@ -42,20 +42,8 @@ def base_output_dir(model_dir: str) -> str:
     return f"gs://{bucket}/{parent}" if parent else f"gs://{bucket}"
 
 
-def flat_metrics(metrics: dict, prefix: str = "") -> dict[str, float]:
-    """The numeric scalars of a nested metrics dict, keyed like test_smape; curves (lists) are left out."""
-    flat = {}
-    for key, value in metrics.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flat_metrics(value, prefix=f"{name}_"))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            flat[name] = float(value)
-    return flat
-
-
 class VertexCustomJobBackend(TrainingBackend):
-    """Runs the trainer image as a Vertex AI custom job, waits for it, and reads metrics.json from the model dir."""
+    """Runs the trainer image as a Vertex AI custom job connected through Dagster Pipes over GCS; cancels it if the run stops."""
 
     project: str
     location: str
@@ -63,15 +51,41 @@ class VertexCustomJobBackend(TrainingBackend):
     service_account: str = ""
     api_endpoint: str = ""  # empty = the regional Vertex endpoint; tests point it at 127.0.0.1
     storage_endpoint: str = ""  # empty = the real GCS (or STORAGE_EMULATOR_HOST)
+    machine_type: str = "n1-standard-4"
+    accelerator_type: str = ""  # e.g. "NVIDIA_TESLA_T4"; the trainer then runs XGBoost with device="cuda"
+    accelerator_count: int = 0
+    replica_count: int = 1  # the trainer trains on the chief replica only: more replicas would idle
     poll_seconds: float = 30.0
+    pipes_interval_seconds: float = 10.0  # how often the trainer uploads message chunks and Dagster reads them
+    cancel_wait_seconds: float = 5.0  # after cancelling, how long to wait for CANCELLED (Cloud Run kills 10 s after SIGTERM)
     timeout_seconds: int = 0  # 0 = Vertex's default limit (7 days)
 
-    def submit(self, spec: TrainingJobSpec):
-        """Create the custom job for spec and return the submitted aiplatform.CustomJob."""
+    def machine_spec(self) -> dict:
+        """The worker machine: machine type, plus the accelerator when one is configured."""
+        if self.accelerator_count < 0 or bool(self.accelerator_type) != (self.accelerator_count > 0):
+            raise dg.Failure(description=f"accelerator_type ({self.accelerator_type!r}) and accelerator_count "
+                                         f"({self.accelerator_count}) must be set together")
+        if self.replica_count < 1:
+            raise dg.Failure(description=f"replica_count must be at least 1, not {self.replica_count}")
+        machine = {"machine_type": self.machine_type}
+        if self.accelerator_count:
+            machine |= {"accelerator_type": self.accelerator_type, "accelerator_count": self.accelerator_count}
+        return machine
+
+    def compute(self) -> dict:
+        """What the job ran on, recorded with the model version's metrics."""
+        return {"machine_type": self.machine_type, "accelerator_type": self.accelerator_type or None,
+                "accelerator_count": self.accelerator_count, "replica_count": self.replica_count}
+
+    def submit(self, spec: TrainingJobSpec, env: dict[str, str]):
+        """Create the custom job for spec with env in its container and return the submitted aiplatform.CustomJob."""
+        machine = self.machine_spec()
         aiplatform = init_vertex(self.project, self.location, self.staging_bucket, self.api_endpoint or None)
+        args = list(spec.args) + (["--device", "cuda"] if self.accelerator_count else [])
         job = aiplatform.CustomJob(
             display_name=spec.display_name,
-            worker_pool_specs=worker_pool_specs(spec),
+            worker_pool_specs=worker_pool_specs(spec.model_copy(update={"args": args}), machine,
+                                                self.replica_count, env),
             base_output_dir=base_output_dir(spec.model_dir),
             labels=vertex_labels(spec.labels),
             staging_bucket=spec.staging_bucket or self.staging_bucket,
@@ -81,10 +95,31 @@ class VertexCustomJobBackend(TrainingBackend):
         return job
 
     def run(self, context: dg.AssetExecutionContext, spec: TrainingJobSpec) -> TrainingResult:
-        job = self.submit(spec)
-        link = console_link(self.project, self.location, job.name)
-        context.log.info(f"Vertex AI custom job {job.resource_name} submitted: {link}")
-        state = self._wait(job)
+        self.machine_spec()  # a bad machine configuration fails before anything is written or submitted
+        if self.replica_count > 1:
+            context.log.warning(f"replica_count {self.replica_count}: the trainer trains on the chief replica only; "
+                                f"the other {self.replica_count - 1} exit at once")
+        from dagster_gcp.pipes import PipesGCSContextInjector  # lazily: it loads the Google clients
+
+        from resources.gcp.pipes_gcs import PrefixedGCSMessageReader
+
+        client = storage_client(self.project, self.storage_endpoint or None)
+        # Beside the model dir: the trainer already writes there, and Dagster reads metrics.json from there.
+        bucket, base = split_gs_uri(base_output_dir(spec.model_dir))
+        prefix = f"{base}/dagster-pipes/" if base else "dagster-pipes/"
+        with dg.open_pipes_session(
+            context=context,
+            context_injector=PipesGCSContextInjector(bucket=bucket, client=client, key_prefix=prefix),
+            message_reader=PrefixedGCSMessageReader(bucket=bucket, client=client, key_prefix=prefix,
+                                                     interval=self.pipes_interval_seconds),
+        ) as session:
+            env = {**spec.env, **session.get_bootstrap_env_vars(),
+                   "TRAINER_PIPES_UPLOAD_SECONDS": str(self.pipes_interval_seconds)}
+            job = self.submit(spec, env)
+            link = console_link(self.project, self.location, job.name)
+            context.log.info(f"Vertex AI custom job {job.resource_name} submitted: {link}")
+            state = self._wait(context, job, link)
+        _remove_prefix(client, bucket, prefix)
         if state != SUCCEEDED:
             error = job.gca_resource.error.message or "no error message"
             raise dg.Failure(
@@ -97,15 +132,42 @@ class VertexCustomJobBackend(TrainingBackend):
         except FileNotFoundError as missing:
             raise dg.Failure(description=f"job {job.name} succeeded but wrote no metrics: {missing}",
                              metadata={"vertex_job": dg.MetadataValue.url(link)}) from None
-        metadata = {**flat_metrics(metrics), "vertex_job": dg.MetadataValue.url(link),
-                    "model_dir": dg.MetadataValue.path(spec.model_dir)}
-        return TrainingResult(model_dir=spec.model_dir, metrics=metrics, job_link=link,
-                              materialize_result=dg.MaterializeResult(metadata=metadata))
+        invocation = dg.PipesClientCompletedInvocation(session, metadata={
+            "vertex_job": dg.MetadataValue.url(link), "model_dir": dg.MetadataValue.path(spec.model_dir),
+            "compute": dg.MetadataValue.json(self.compute())})
+        return TrainingResult(model_dir=spec.model_dir, metrics={**metrics, "compute": self.compute()},
+                              job_link=link, materialize_result=invocation.get_materialize_result())
 
-    def _wait(self, job) -> str:
-        # Our own loop (not CustomJob.wait) so the poll interval is configuration and failures keep their state.
-        while True:
-            state = job.state.name  # each read fetches the job again
-            if state == SUCCEEDED or state in FAILED_STATES:
-                return state
-            time.sleep(self.poll_seconds)
+    def _wait(self, context: dg.AssetExecutionContext, job, link: str) -> str:
+        """Poll until the job ends; if the run is interrupted meanwhile, cancel the job and fail the step with its link."""
+        try:
+            while True:
+                state = job.state.name  # each read fetches the job again
+                if state == SUCCEEDED or state in FAILED_STATES:
+                    return state
+                time.sleep(self.poll_seconds)
+        except BaseException as stopped:
+            state = self._cancel(context, job, link)
+            if isinstance(stopped, (KeyboardInterrupt, dg.DagsterExecutionInterruptedError)):
+                # Still an interrupt, so the executor stops the run as it would have; the message carries the link.
+                raise dg.DagsterExecutionInterruptedError(
+                    f"run interrupted: Vertex AI custom job {job.resource_name} cancelled ({state}): {link}") from stopped
+            raise
+
+    def _cancel(self, context: dg.AssetExecutionContext, job, link: str) -> str:
+        """Ask Vertex AI to cancel the job and wait (up to cancel_wait_seconds) for it to end; return its last state."""
+        context.log.warning(f"cancelling Vertex AI custom job {job.resource_name}: {link}")
+        job.cancel()
+        deadline = time.monotonic() + self.cancel_wait_seconds
+        state = job.state.name
+        while state != "JOB_STATE_CANCELLED" and state not in (SUCCEEDED, *FAILED_STATES) and time.monotonic() < deadline:
+            time.sleep(min(self.poll_seconds, 2.0))
+            state = job.state.name
+        context.log.warning(f"Vertex AI custom job {job.resource_name} is {state}")
+        return state
+
+
+def _remove_prefix(client, bucket: str, prefix: str) -> None:
+    """Delete the run's Pipes message chunks (the context file is deleted by its injector)."""
+    for blob in client.bucket(bucket).list_blobs(prefix=prefix):
+        blob.delete()
