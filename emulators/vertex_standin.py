@@ -29,8 +29,8 @@ class VertexStandIn:
     datasets: Datasets
 
 
-def build(workdir: Path, storage_endpoint: str, entrypoint: str = TRAINER_ENTRYPOINT) -> VertexStandIn:
-    """The stand-in's routes; stop_all() on its jobs stops the processes they run."""
+def stand_in(workdir: Path, storage_endpoint: str, entrypoint: str = TRAINER_ENTRYPOINT) -> VertexStandIn:
+    """The stand-in's routes and services; stop_all() on its jobs stops the processes they run."""
     server = RestServer()
     standin = VertexStandIn(server, CustomJobs(server, workdir, storage_endpoint, entrypoint), ModelRegistry(server),
                             MetadataStore(server), Datasets(server))
@@ -42,6 +42,12 @@ def build(workdir: Path, storage_endpoint: str, entrypoint: str = TRAINER_ENTRYP
     return standin
 
 
+def build(workdir: Path, storage_endpoint: str, entrypoint: str = TRAINER_ENTRYPOINT) -> tuple[RestServer, CustomJobs]:
+    """The stand-in's routes and its custom jobs (whose processes stop_all() stops), for serving it."""
+    standin = stand_in(workdir, storage_endpoint, entrypoint)
+    return standin.server, standin.jobs
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emulators.vertex_standin", description=__doc__)
     parser.add_argument("--port", type=int, required=True, help="port on 127.0.0.1")
@@ -49,8 +55,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workdir", required=True, help="folder for each job's mount and log")
     parser.add_argument("--entrypoint", default=TRAINER_ENTRYPOINT, help="the trainer image's entrypoint")
     args = parser.parse_args(argv)
-    standin = build(Path(args.workdir), args.storage_endpoint, args.entrypoint)
-    http, jobs = standin.server.serve(args.port), standin.jobs
+    server, jobs = build(Path(args.workdir), args.storage_endpoint, args.entrypoint)
+    http = server.serve(args.port)
 
     def stop(signum, frame):
         raise KeyboardInterrupt

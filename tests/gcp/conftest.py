@@ -105,9 +105,9 @@ def vertex_standin(fake_google, gcs_emulator, tmp_path):
     own routes. Yields the stand-in, whose registry, metadata and datasets hold the state it keeps.
     """
     from emulators.rest_server import Request
-    from emulators.vertex_standin import build
+    from emulators.vertex_standin import stand_in
 
-    standin = build(tmp_path / "vertex", gcs_emulator)
+    standin = stand_in(tmp_path / "vertex", gcs_emulator)
 
     def answer(request, match):
         return standin.server.dispatch(Request(request.method, request.path, request.query, request.json))
