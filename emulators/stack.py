@@ -12,13 +12,14 @@ from emulators.storage import start_storage
 PROJECT, REGION = "demo-project", "us-central1"
 
 
-def start_vertex(state_dir: Path, storage: EmulatorProcess) -> EmulatorProcess:
-    """The Vertex AI REST stand-in (emulators/vertex_standin.py) as its own process, running jobs under state_dir."""
+def start_vertex(state_dir: Path, storage_endpoint: str, env: dict | None = None) -> EmulatorProcess:
+    """The Vertex AI REST stand-in (emulators/vertex_standin.py) as its own process, running jobs under state_dir
+    against the GCS emulator at storage_endpoint (env: what its clients need to reach that emulator)."""
     port = free_port()
     command = [sys.executable, "-m", "emulators.vertex_standin", "--port", str(port),
-               "--storage-endpoint", storage.endpoint, "--workdir", str(state_dir / "vertex")]
+               "--storage-endpoint", storage_endpoint, "--workdir", str(state_dir / "vertex")]
     emulator = start_process("vertex stand-in", command, port, "/health", state_dir / "vertex-standin.log",
-                             env=storage.env, cwd=Path(__file__).resolve().parent.parent)
+                             env=env, cwd=Path(__file__).resolve().parent.parent)
     emulator.env = {"VERTEX_API_ENDPOINT": emulator.endpoint}
     return emulator
 
@@ -59,7 +60,7 @@ def emulated_gcp(state_dir: Path, bucket: str = "forecast-demo"):
     try:
         started.append(storage := start_storage(state_dir))
         started.append(start_bigquery(PROJECT, state_dir))
-        started.append(start_vertex(state_dir, storage))
+        started.append(start_vertex(state_dir, storage.endpoint, storage.env))
         env = {**OFFLINE_GUARDS, **gcp_settings(bucket)}
         for emulator in started:
             env.update(emulator.env)

@@ -7,6 +7,7 @@ api_transport="rest": custom jobs, which it really runs, the model registry, exp
 import argparse
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from emulators.rest_server import RestServer
@@ -17,19 +18,34 @@ from emulators.vertex_registry import ModelRegistry
 TRAINER_ENTRYPOINT = "python -m trainer.task"  # the trainer image's ENTRYPOINT (trainer/Dockerfile)
 
 
-def build(workdir: Path, storage_endpoint: str, entrypoint: str = TRAINER_ENTRYPOINT) -> tuple[RestServer, CustomJobs]:
-    """The stand-in's routes; the custom jobs object is returned so its processes can be stopped."""
+@dataclass
+class VertexStandIn:
+    """The stand-in's routes (server) and the services behind them, whose state tests read."""
+
+    server: RestServer
+    jobs: CustomJobs
+    registry: ModelRegistry
+    metadata: MetadataStore
+    datasets: Datasets
+
+
+def stand_in(workdir: Path, storage_endpoint: str, entrypoint: str = TRAINER_ENTRYPOINT) -> VertexStandIn:
+    """The stand-in's routes and services; stop_all() on its jobs stops the processes they run."""
     server = RestServer()
-    jobs = CustomJobs(server, workdir, storage_endpoint, entrypoint)
-    ModelRegistry(server)
-    MetadataStore(server)
-    Datasets(server)
+    standin = VertexStandIn(server, CustomJobs(server, workdir, storage_endpoint, entrypoint), ModelRegistry(server),
+                            MetadataStore(server), Datasets(server))
 
     @server.route("GET", r"/health")
     def health(request, match):
         return {"status": "ok"}
 
-    return server, jobs
+    return standin
+
+
+def build(workdir: Path, storage_endpoint: str, entrypoint: str = TRAINER_ENTRYPOINT) -> tuple[RestServer, CustomJobs]:
+    """The stand-in's routes and its custom jobs (whose processes stop_all() stops), for serving it."""
+    standin = stand_in(workdir, storage_endpoint, entrypoint)
+    return standin.server, standin.jobs
 
 
 def main(argv=None) -> int:

@@ -35,12 +35,15 @@ def route_gs_urls(endpoint: str | None = None) -> None:
     For libraries that take a URL, not a filesystem (Evidently's workspace builds its own from the path).
     """
     import fsspec
-    from fsspec.config import conf
     from gcsfs.core import GCSFileSystem
 
     options = gcs_options(endpoint)
+
+    class RoutedGCSFileSystem(GCSFileSystem):
+        """The plain JSON-API filesystem with these settings unless a caller gives its own."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **{**options, **kwargs})
+
     for protocol in PROTOCOLS:
-        fsspec.register_implementation(protocol, GCSFileSystem, clobber=True)
-        conf.pop(protocol, None)
-    if options:
-        conf["gs"] = options  # fsspec applies these to every GCSFileSystem (its protocols are gs and gcs)
+        fsspec.register_implementation(protocol, RoutedGCSFileSystem, clobber=True)

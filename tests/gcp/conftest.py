@@ -95,3 +95,24 @@ def fake_google():
     assert is_loopback(server.endpoint), server.endpoint
     yield server
     server.stop()
+
+
+@pytest.fixture
+def vertex_standin(fake_google, gcs_emulator, tmp_path):
+    """The Vertex AI stand-in that make demo-gcp runs (emulators/vertex_standin.py), behind the recording server.
+
+    Requests still go to fake_google (so tests can read what the client sent); each is answered by the stand-in's
+    own routes. Yields the stand-in, whose registry, metadata and datasets hold the state it keeps.
+    """
+    from emulators.rest_server import Request
+    from emulators.vertex_standin import stand_in
+
+    standin = stand_in(tmp_path / "vertex", gcs_emulator)
+
+    def answer(request, match):
+        return standin.server.dispatch(Request(request.method, request.path, request.query, request.json))
+
+    for method in ("GET", "POST", "PATCH", "PUT", "DELETE"):
+        fake_google.route(method, r"/.*")(answer)
+    yield standin
+    standin.jobs.stop_all()

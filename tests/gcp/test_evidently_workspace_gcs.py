@@ -36,14 +36,15 @@ def test_a_snapshot_is_stored_as_objects_under_the_workspace_path_in_the_bucket(
 
 def test_gs_urls_open_with_the_plain_json_api_filesystem_anonymously_on_the_emulator(gcs_bucket, snapshot):
     import fsspec
-    from gcsfs.core import GCSFileSystem
+    from gcsfs.extended_gcsfs import ExtendedGcsFileSystem
 
     endpoint, bucket = gcs_bucket
     GcsEvidentlyWorkspace(path=f"gs://{bucket}/evidently", storage_endpoint=endpoint).add_snapshot(snapshot)
 
     filesystem, _ = fsspec.core.url_to_fs(f"gs://{bucket}/evidently")
-    assert type(filesystem) is GCSFileSystem  # not gcsfs' default ExtendedGcsFileSystem, which probes over gRPC
+    assert not isinstance(filesystem, ExtendedGcsFileSystem)  # gcsfs' default class, which probes over gRPC
     assert gcs_options(endpoint) == {"endpoint_url": f"http://{endpoint}", "token": "anon"}
+    assert filesystem._endpoint == f"http://{endpoint}" and filesystem.credentials.method == "anon"
     assert filesystem.ls(f"{bucket}/evidently")
 
 

@@ -12,7 +12,7 @@ import pytest
 from resources.sources.synthetic import ScenarioEvent, SyntheticSeriesSource
 
 SHIFT_DAY = pd.Timestamp("2024-04-10")
-LIVE_START, LIVE_DAYS = pd.Timestamp("2024-04-08"), 4
+LIVE_START, LIVE_DAYS = pd.Timestamp("2024-04-09"), 3
 SERIES, HORIZON = 4, 48
 
 

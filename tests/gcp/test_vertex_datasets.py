@@ -1,4 +1,5 @@
-"""VertexDatasetCatalog: real aiplatform TimeSeriesDataset calls against a fake Vertex, data in the GCS emulator."""
+"""VertexDatasetCatalog: real aiplatform TimeSeriesDataset calls against the Vertex AI stand-in (a fake where Vertex
+must refuse: the stand-in never fails a create), data in the GCS emulator."""
 
 import io
 import itertools
@@ -82,9 +83,8 @@ def _catalog(fake_google, gcs_bucket, tmp_path) -> VertexDatasetCatalog:
                                 storage_endpoint=gcs_bucket[0])
 
 
-def test_register_creates_a_time_series_dataset_over_a_csv_copy_with_version_labels(fake_google, gcs_bucket,
+def test_register_creates_a_time_series_dataset_over_a_csv_copy_with_version_labels(fake_google, vertex_standin, gcs_bucket,
                                                                                      dataset_record, tmp_path):
-    FakeDatasets(fake_google)
     catalog = _catalog(fake_google, gcs_bucket, tmp_path)
 
     registered = catalog.register(dataset_record)
@@ -102,9 +102,8 @@ def test_register_creates_a_time_series_dataset_over_a_csv_copy_with_version_lab
     assert not fake_google.errors
 
 
-def test_the_csv_copy_holds_the_parquet_rows_with_a_header_and_rfc3339_timestamps(fake_google, gcs_bucket,
+def test_the_csv_copy_holds_the_parquet_rows_with_a_header_and_rfc3339_timestamps(fake_google, vertex_standin, gcs_bucket,
                                                                                  dataset_record, tmp_path):
-    FakeDatasets(fake_google)
     _catalog(fake_google, gcs_bucket, tmp_path).register(dataset_record)
 
     store = GcsArtifactStore(bucket=gcs_bucket[1], prefix="platform", endpoint=gcs_bucket[0])
@@ -118,9 +117,8 @@ def test_the_csv_copy_holds_the_parquet_rows_with_a_header_and_rfc3339_timestamp
     assert (copy["timestamp"].dt.tz_localize(None) == expected["timestamp"]).all()
 
 
-def test_registering_the_same_version_twice_looks_it_up_and_sends_no_second_create(fake_google, gcs_bucket,
+def test_registering_the_same_version_twice_looks_it_up_and_sends_no_second_create(fake_google, vertex_standin, gcs_bucket,
                                                                                     dataset_record, tmp_path):
-    FakeDatasets(fake_google)
     catalog = _catalog(fake_google, gcs_bucket, tmp_path)
 
     first = catalog.register(dataset_record)
@@ -134,8 +132,7 @@ def test_registering_the_same_version_twice_looks_it_up_and_sends_no_second_crea
     assert len(catalog.versions()) == 1  # the warehouse row is replaced, not duplicated
 
 
-def test_the_warehouse_row_is_written_once_vertex_has_the_dataset(fake_google, gcs_bucket, dataset_record, tmp_path):
-    FakeDatasets(fake_google)
+def test_the_warehouse_row_is_written_once_vertex_has_the_dataset(fake_google, vertex_standin, gcs_bucket, dataset_record, tmp_path):
     catalog = _catalog(fake_google, gcs_bucket, tmp_path)
 
     catalog.register(dataset_record)
@@ -179,9 +176,8 @@ def test_rerunning_after_a_failed_create_registers_the_version_and_writes_its_ro
     assert catalog.versions()["version"].tolist() == ["ds-0a1b2c3d4e5f"]
 
 
-def test_a_version_whose_parquet_is_missing_is_refused_naming_version_and_uri(fake_google, gcs_bucket,
+def test_a_version_whose_parquet_is_missing_is_refused_naming_version_and_uri(fake_google, vertex_standin, gcs_bucket,
                                                                              dataset_record, tmp_path):
-    FakeDatasets(fake_google)
     record = {**dataset_record, "uri": f"gs://{gcs_bucket[1]}/platform/datasets/ds-gone/dataset.parquet"}
 
     missing = r"ds-0a1b2c3d4e5f: no Parquet file at gs://.*/ds-gone/dataset\.parquet"
@@ -190,9 +186,8 @@ def test_a_version_whose_parquet_is_missing_is_refused_naming_version_and_uri(fa
     assert not fake_google.calls("POST", "/datasets")
 
 
-def test_a_local_dataset_uri_is_refused_because_vertex_reads_cloud_storage(fake_google, gcs_bucket, dataset_record,
+def test_a_local_dataset_uri_is_refused_because_vertex_reads_cloud_storage(fake_google, vertex_standin, gcs_bucket, dataset_record,
                                                                            tmp_path):
-    FakeDatasets(fake_google)
     record = {**dataset_record, "uri": str(tmp_path / "dataset.parquet")}
 
     with pytest.raises(ValueError, match="ds-0a1b2c3d4e5f: Vertex AI reads datasets from Cloud Storage"):

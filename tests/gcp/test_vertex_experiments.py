@@ -1,8 +1,7 @@
-"""VertexExperimentTracker: the real aiplatform experiment calls against a fake Vertex metadata store on 127.0.0.1."""
+"""VertexExperimentTracker: the real aiplatform experiment calls against the Vertex AI stand-in's metadata store."""
 
 import pytest
 from fake_rest import PROJECT, REGION
-from fake_vertex import FakeMetadataStore
 
 from resources.gcp.vertex_experiments import VertexExperimentTracker, run_id
 
@@ -10,8 +9,8 @@ CONTEXTS = f"/v1/projects/{PROJECT}/locations/{REGION}/metadataStores/default/co
 
 
 @pytest.fixture
-def metadata(fake_google):
-    return FakeMetadataStore(fake_google)
+def metadata(vertex_standin):
+    return vertex_standin.metadata
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
-"""VertexModelRegistry: real aiplatform Model/ModelRegistry calls against a fake Vertex, artifacts in the GCS emulator."""
+"""VertexModelRegistry: real aiplatform Model/ModelRegistry calls against the Vertex AI stand-in, artifacts in the GCS emulator."""
 
 import json
+from datetime import datetime
 
 import pytest
 from fake_rest import PROJECT, REGION
-from fake_vertex import FakeModelRegistry
 
 from resources.gcp.gcs_artifacts import GcsArtifactStore
 from resources.gcp.vertex_registry import VertexModelRegistry
@@ -14,9 +14,8 @@ MODEL = f"projects/{PROJECT}/locations/{REGION}/models/forecast-xgb"
 
 
 @pytest.fixture
-def registry(fake_google, gcs_bucket):
+def registry(fake_google, vertex_standin, gcs_bucket):
     endpoint, bucket = gcs_bucket
-    FakeModelRegistry(fake_google)
     return VertexModelRegistry(project=PROJECT, location=REGION, model_name="forecast-xgb", bucket=bucket,
                                prefix="platform", api_endpoint=fake_google.endpoint, storage_endpoint=endpoint)
 
@@ -51,7 +50,7 @@ def test_the_first_version_creates_the_registry_model_with_labels_and_a_copied_a
     assert json.loads(model["versionDescription"])["params"] == {"max_depth": 6}
     assert version.version == "1" and version.uri == model["artifactUri"]
     assert (version.dataset_version, version.code_version, version.trainer_image) == ("ds-0a1b2c", "9f8e7d6c", IMAGE)
-    assert version.created_at.startswith("2024-01-01T00:00:00") and version.aliases == []
+    assert datetime.fromisoformat(version.created_at).tzinfo is not None and version.aliases == []
 
 
 def test_later_versions_name_the_registry_model_as_parent(registry, fake_google):
