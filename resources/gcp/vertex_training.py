@@ -130,7 +130,7 @@ class VertexCustomJobBackend(TrainingBackend):
             link = console_link(self.project, self.location, job.name)
             context.log.info(f"Vertex AI custom job {job.resource_name} submitted: {link}")
             state = self._wait(context, job, link)
-        _remove_prefix(client, bucket, prefix)
+        _remove_prefix(client, bucket, session.message_reader_params["key_prefix"] + "/")  # this session's chunks only
         if state != SUCCEEDED:
             error = job.gca_resource.error.message or "no error message"
             raise dg.Failure(
@@ -179,6 +179,6 @@ class VertexCustomJobBackend(TrainingBackend):
 
 
 def _remove_prefix(client, bucket: str, prefix: str) -> None:
-    """Delete the run's Pipes message chunks (the context file is deleted by its injector)."""
+    """Delete one session's Pipes message chunks (the context file is deleted by its injector)."""
     for blob in client.bucket(bucket).list_blobs(prefix=prefix):
         blob.delete()
