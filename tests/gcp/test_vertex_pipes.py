@@ -66,8 +66,8 @@ def test_the_trainers_log_lines_and_pipes_metadata_reach_the_run_while_the_verte
     from forecast_assets.training import candidate_model
 
     instance = instance_with_a_dataset(gcs_bucket)
-    result = dg.materialize([candidate_model], resources=gcp_training_resources(vertex_standin, gcs_bucket),
-                            instance=instance, run_config=TRAIN_FAST)
+    resources = gcp_training_resources(vertex_standin, gcs_bucket, machine_type="n1-highmem-2")
+    result = dg.materialize([candidate_model], resources=resources, instance=instance, run_config=TRAIN_FAST)
 
     assert result.success
     (job,) = vertex_standin.jobs.jobs.values()
@@ -86,6 +86,11 @@ def test_the_trainers_log_lines_and_pipes_metadata_reach_the_run_while_the_verte
     assert "validation RMSE" in metadata["validation_curve"].value
     assert metadata["job_link"].url.startswith("https://console.cloud.google.com/vertex-ai/")
     assert metadata["test_mase"].value < metadata["snaive_test_mase"].value
+    # What the job ran on is part of the registered model version.
+    version = resources["registry"].get(metadata["model_version"].value)
+    assert version.metrics["compute"] == {"machine_type": "n1-highmem-2", "accelerator_type": None,
+                                          "accelerator_count": 0, "replica_count": 1}
+    assert job["jobSpec"]["workerPoolSpecs"][0]["machineSpec"] == {"machineType": "n1-highmem-2"}
     # The Pipes context and message chunks lived beside the model dir and are gone once the step is done.
     from resources.gcp.clients import storage_client
 
