@@ -45,14 +45,14 @@ def gcp_training_resources(standin, gcs_bucket, **backend_config) -> dict:
     }
 
 
-def instance_with_a_dataset(gcs_bucket) -> dg.DagsterInstance:
-    """An instance whose latest training_dataset is a small hourly panel on the GCS emulator."""
+def instance_with_a_dataset(gcs_bucket, instance: dg.DagsterInstance | None = None) -> dg.DagsterInstance:
+    """instance (default: a new ephemeral one), its latest training_dataset a small hourly panel on the GCS emulator."""
     from resources.gcp import GcsArtifactStore
 
     endpoint, bucket = gcs_bucket
     store = GcsArtifactStore(bucket=bucket, endpoint=endpoint)
     uri = store.write_bytes("datasets/abc123/dataset.parquet", synthetic_series(n_series=3, days=20).to_parquet())
-    instance = dg.DagsterInstance.ephemeral()
+    instance = instance or dg.DagsterInstance.ephemeral()
     instance.report_runless_asset_event(dg.AssetMaterialization(
         "training_dataset", metadata={"dataset_version": "abc123", "dataset_uri": uri}))
     return instance
