@@ -9,7 +9,6 @@ import time
 from contextlib import contextmanager
 
 import dagster as dg
-from dagster_gcp.pipes import PipesGCSContextInjector, PipesGCSMessageReader
 
 from resources.gcp.clients import init_vertex, split_gs_uri, storage_client, vertex_labels
 from resources.gcp.gcs_artifacts import read_gcs_uri
@@ -44,17 +43,20 @@ def base_output_dir(model_dir: str) -> str:
     return f"gs://{bucket}/{parent}" if parent else f"gs://{bucket}"
 
 
-class PrefixedGCSMessageReader(PipesGCSMessageReader):
-    """PipesGCSMessageReader whose chunks go under key_prefix instead of the bucket's root, so they can be found and removed."""
+def prefixed_gcs_message_reader(*, key_prefix: str, **kwargs):
+    """dagster-gcp's PipesGCSMessageReader with its chunks under key_prefix instead of the bucket's root.
 
-    def __init__(self, *, key_prefix: str, **kwargs):
-        super().__init__(**kwargs)
-        self.key_prefix = key_prefix
+    Built here, not at import: dagster_gcp.pipes loads Google's client libraries, which definitions must not load.
+    """
+    from dagster_gcp.pipes import PipesGCSMessageReader
 
-    @contextmanager
-    def get_params(self):
-        with super().get_params() as params:
-            yield {**params, "key_prefix": self.key_prefix + params["key_prefix"]}
+    class PrefixedGCSMessageReader(PipesGCSMessageReader):
+        @contextmanager
+        def get_params(self):
+            with super().get_params() as params:
+                yield {**params, "key_prefix": key_prefix + params["key_prefix"]}
+
+    return PrefixedGCSMessageReader(**kwargs)
 
 
 class VertexCustomJobBackend(TrainingBackend):
@@ -114,6 +116,8 @@ class VertexCustomJobBackend(TrainingBackend):
         if self.replica_count > 1:
             context.log.warning(f"replica_count {self.replica_count}: the trainer trains on the chief replica only; "
                                 f"the other {self.replica_count - 1} exit at once")
+        from dagster_gcp.pipes import PipesGCSContextInjector
+
         client = storage_client(self.project, self.storage_endpoint or None)
         # Beside the model dir: the trainer already writes there, and Dagster reads metrics.json from there.
         bucket, base = split_gs_uri(base_output_dir(spec.model_dir))
@@ -121,8 +125,8 @@ class VertexCustomJobBackend(TrainingBackend):
         with dg.open_pipes_session(
             context=context,
             context_injector=PipesGCSContextInjector(bucket=bucket, client=client, key_prefix=prefix),
-            message_reader=PrefixedGCSMessageReader(bucket=bucket, client=client, key_prefix=prefix,
-                                                     interval=self.pipes_interval_seconds),
+            message_reader=prefixed_gcs_message_reader(bucket=bucket, client=client, key_prefix=prefix,
+                                                       interval=self.pipes_interval_seconds),
         ) as session:
             env = {**spec.env, **session.get_bootstrap_env_vars(),
                    "TRAINER_PIPES_UPLOAD_SECONDS": str(self.pipes_interval_seconds)}
