@@ -99,3 +99,24 @@ def test_the_trainers_log_lines_and_pipes_metadata_reach_the_run_while_the_verte
     assert any(name.endswith("/model/metrics.json") for name in names)
     assert not [name for name in names if "/dagster-pipes/" in name]
 
+
+
+def test_a_trainer_that_rejects_its_dataset_fails_the_step_and_its_error_line_reaches_the_event_log(
+        vertex_standin, gcs_bucket):
+    from forecast_assets.training import candidate_model
+    from resources.gcp import GcsArtifactStore
+
+    endpoint, bucket = gcs_bucket
+    instance = instance_with_a_dataset(gcs_bucket)
+    GcsArtifactStore(bucket=bucket, endpoint=endpoint).write_bytes("datasets/abc123/dataset.parquet", b"not parquet")
+    result = dg.materialize([candidate_model], resources=gcp_training_resources(vertex_standin, gcs_bucket),
+                            instance=instance, run_config=TRAIN_FAST, raise_on_error=False)
+
+    assert not result.success
+    (job,) = vertex_standin.jobs.jobs.values()
+    assert job["state"] == "JOB_STATE_FAILED"
+    errors = [entry.user_message for entry in instance.all_logs(result.run_id) if "trainer: error:" in entry.user_message]
+    assert errors and "dataset.parquet" in errors[0]  # sent by the trainer through Pipes, naming the file
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    assert "JOB_STATE_FAILED" in failure.event_specific_data.error.message
+    assert failure.event_specific_data.user_failure_data.metadata["vertex_job"].url.startswith("https://console.")
