@@ -172,7 +172,11 @@ class VertexCustomJobBackend(TrainingBackend):
     def _cancel(self, context: dg.AssetExecutionContext, job, link: str) -> str:
         """Ask Vertex AI to cancel the job and wait (up to cancel_wait_seconds) for it to end; return its last state."""
         context.log.warning(f"cancelling Vertex AI custom job {job.resource_name}: {link}")
-        job.cancel()
+        try:
+            job.cancel()
+        except Exception as error:  # the step is stopping anyway: say so loudly, keep the original exception
+            context.log.error(f"could not cancel Vertex AI custom job {job.resource_name} ({error}); cancel it at {link}")
+            return "JOB_STATE_UNKNOWN (cancel failed)"
         deadline = time.monotonic() + self.cancel_wait_seconds
         state = job.state.name
         while state != "JOB_STATE_CANCELLED" and state not in (SUCCEEDED, *FAILED_STATES) and time.monotonic() < deadline:
