@@ -31,14 +31,14 @@ DEMO_ARGS := $(if $(SOURCE),--source "$(SOURCE)") $(if $(DAYS),--live-partitions
 
 # The demo replays a fixed history, so its partitions (and the UI's) end with the source's data, not today;
 # `make ui SOURCE=...` shows the code location of the file the demo ran on.
-demo ui: export FORECAST_PARTITIONS_END ?= data
+demo demo-gcp ui: export FORECAST_PARTITIONS_END ?= data
 ifneq ($(SOURCE),)
 ui: export FORECAST_SOURCE := $(SOURCE)
 endif
 
 help:
 	@echo "make demo   run the whole lifecycle on the local default (SOURCE=<file, glob, folder, URL, duckdb:, bigquery: or eia:> for your own data)"
-	@echo "make demo-gcp  the same lifecycle with FORECAST_ENV=gcp, offline against local emulators (work in progress)"
+	@echo "make demo-gcp  the same lifecycle with FORECAST_ENV=gcp, offline against local BigQuery, GCS and Vertex AI stand-ins"
 	@echo "make test   run the test suite"
 	@echo "make ui     (SOURCE= the demo's file) Dagster UI on http://127.0.0.1:$(DAGSTER_PORT) and Evidently UI on http://127.0.0.1:$(EVIDENTLY_PORT) (DAGSTER_PORT=, EVIDENTLY_PORT= to change)"
 	@echo "make bench  run the benchmarks in benchmarks/"

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from monitoring.drift import DriftThresholds
+from monitoring.season_grid import SeasonGrid
 from monitoring.series_drift import add_deviation_columns, per_series_drift, recent_level_shift
 
 REFERENCE_DAYS, LIVE_DAYS = 28, 30
@@ -26,7 +27,8 @@ START = pd.Timestamp("2024-01-01")
 CASES = [("level", s) for s in (0.05, 0.10, 0.20, 0.35, -0.05, -0.10, -0.20, -0.35)] + [
     ("trend", 0.015), ("daily_shape", 1.6), ("weekly_shape", 1.0), ("variance", 3.0),
     ("holiday", -0.25), ("control", 0.0)]
-SEASON, WINDOW = pd.Timedelta("7D").value, "1D"
+GRID = SeasonGrid()  # hourly data, hour-of-week slots, daily windows (as drift_report sees hourly data)
+SEASON = GRID.periods[0]
 
 
 def synthetic_cases(series_per_case: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -78,15 +80,15 @@ def daily_flags(panel: pd.DataFrame, live_start: pd.Timestamp, days: int, detect
         if detector in ("one_day", "combined"):
             current = panel[(panel["timestamp"] >= day) & (panel["timestamp"] < day + pd.Timedelta(days=1))]
             ref, cur = add_deviation_columns(reference, current, series="series_id", timestamp="timestamp",
-                                             target="value", residual="residual", season_ns=SEASON)
+                                             target="value", residual="residual", grid=GRID, season=SEASON)
             out = per_series_drift(ref, cur, features=[], series="series_id", timestamp="timestamp", target="value",
-                                   residual="residual", thresholds=thresholds, window=WINDOW)
+                                   residual="residual", thresholds=thresholds, grid=GRID)
             flagged |= out.set_index("series_id")["target_drifted"].reindex(flagged.index, fill_value=False)
         if detector in ("scan", "combined"):
             recent = panel[(panel["timestamp"] >= max(live_start, day - pd.Timedelta(days=2))) &
                            (panel["timestamp"] < day + pd.Timedelta(days=1))]
             out = recent_level_shift(reference, recent, series="series_id", timestamp="timestamp", target="value",
-                                     season_ns=SEASON, window=WINDOW, **scan)
+                                     grid=GRID, season=SEASON, **scan)
             flagged |= out.set_index("series_id")["level_shifted"].reindex(flagged.index, fill_value=False)
         columns[d] = flagged
     return pd.DataFrame(columns).fillna(False).astype(bool)

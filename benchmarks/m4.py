@@ -54,7 +54,7 @@ def run_benchmark(data_dir: Path, frequency: str, workdir: Path, skip_peer: bool
     ours_intervals = dict(zip(forecasts[OURS], zip(forecast_arrays(ours.forecasts, "lo_95").values(),
                                                     forecast_arrays(ours.forecasts, "hi_95").values())))
     timings.update(ours_train_seconds=ours.train_seconds, ours_forecast_seconds=ours.forecast_seconds,
-                   ours_train_forecast_seconds=ours.total_seconds)  # fmt: skip
+                   ours_train_forecast_seconds=ours.total_seconds, ours_train_forecast_cpu_seconds=ours.total_cpu_seconds)  # fmt: skip
     if not skip_peer:
         from benchmarks.peer import forecast_with_peer
 
@@ -62,7 +62,9 @@ def run_benchmark(data_dir: Path, frequency: str, workdir: Path, skip_peer: bool
         forecasts[PEER] = forecast_arrays(peer.forecasts)
         timings.update(peer_fit_seconds=peer.fit_seconds, peer_predict_seconds=peer.predict_seconds,
                        peer_fit_predict_seconds=peer.fit_predict_seconds,
-                       ours_to_peer_time_ratio=ours.total_seconds / peer.fit_predict_seconds)  # fmt: skip
+                       ours_to_peer_time_ratio=ours.total_seconds / peer.fit_predict_seconds,
+                       peer_fit_predict_cpu_seconds=peer.fit_predict_cpu_seconds,
+                       ours_to_peer_cpu_ratio=ours.total_cpu_seconds / peer.fit_predict_cpu_seconds)  # fmt: skip
 
     per_series = {name: score_series(insamples, outsamples, f, rule.season_length,
                                      ours_intervals if name == OURS else None, clip_negative=m3_path is not None)
@@ -122,7 +124,9 @@ def summary_lines(report: dict) -> list[str]:
         lines.append(f"{name:<20} {figures['smape']:>8.3f} {figures['mase']:>7.3f} {figures['owa']:>7.3f} {msis:>7} "
                      f"{cover:>7} {rank!s:>5} {took:>8}")
     if "ours_to_peer_time_ratio" in timings:
-        lines.append(f"time ours/peer = {timings['ours_to_peer_time_ratio']:.2f}")
+        lines.append(f"time ours/peer = {timings['ours_to_peer_time_ratio']:.2f} (wall), "
+                     f"{timings['ours_to_peer_cpu_ratio']:.2f} (CPU: {timings['ours_train_forecast_cpu_seconds']:.1f} s "
+                     f"against {timings['peer_fit_predict_cpu_seconds']:.1f} s)")
     ours = report["set_level"][OURS]
     if "msis" in ours:
         lines.append(f"MSIS={ours['msis']:.3f} coverage95={ours['coverage']:.3f}")

@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from benchmarks.m4_pipeline import M4Set, PipelineForecasts
+from benchmarks.m4_pipeline import M4Set, PipelineForecasts, cpu_seconds
 
 DEFAULT_START = pd.Timestamp("2000-01-01")  # the partitions' default start (forecast_assets.partitions)
 RANGE_START_TAG, RANGE_END_TAG = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
@@ -35,21 +35,27 @@ def calendar_start(m4: M4Set, today: pd.Timestamp | None = None) -> pd.Timestamp
     return pd.Timestamp(year=(today - offset * (longest + 1)).year - 1, month=1, day=1)
 
 
+# The user's own FORECAST_* settings that would steer the benchmark's run away from the set: unset for its duration,
+# so the cadence and windows derive from the set's frequency and the partitions open on the benchmark's own source.
+CLEARED_SETTINGS = ("FORECAST_SOURCE", "FORECAST_CADENCE", "FORECAST_DATASET_WINDOW_PERIODS",
+                    "FORECAST_SERVING_LOOKBACK_PERIODS", "FORECAST_DRIFT_REFERENCE_PERIODS", "FORECAST_PARTITIONS_END")
+
+
 @contextmanager
 def pipeline_environment(home: Path, partitions_start: pd.Timestamp, rule=None):
     """FORECAST_HOME, the partitions' start and the set's frequency, horizon and m (so the partitions follow the
-    data's cadence: yearly partitions for yearly data) set for the duration; restored afterwards."""
+    data's cadence: yearly partitions for yearly data) set for the duration, CLEARED_SETTINGS unset; restored
+    afterwards. Partitions loaded earlier in this process for another start or frequency raise RuntimeError."""
     wanted = {"FORECAST_HOME": str(home), "FORECAST_ENV": "local",
               "FORECAST_PARTITIONS_START": partitions_start.strftime("%Y-%m-%d")}  # fmt: skip
     if rule is not None:
         wanted.update(FORECAST_FREQ=rule.freq, FORECAST_HORIZON=str(rule.horizon),
                       FORECAST_SEASON_LENGTH=str(rule.season_length))
     if "forecast_assets.partitions" in sys.modules:
-        loaded = pd.Timestamp(sys.modules["forecast_assets.partitions"].PARTITIONS_START)
-        if loaded > partitions_start:
-            raise RuntimeError(f"daily partitions were already loaded from {loaded.date()}; this M4 set needs them "
-                               f"from {partitions_start.date()}: run the benchmark in a fresh process")  # fmt: skip
-    saved = {name: os.environ.get(name) for name in wanted}
+        _check_loaded_partitions(sys.modules["forecast_assets.partitions"], partitions_start, rule)
+    saved = {name: os.environ.get(name) for name in (*wanted, *CLEARED_SETTINGS)}
+    for name in CLEARED_SETTINGS:
+        os.environ.pop(name, None)
     os.environ.update(wanted)
     try:
         yield
@@ -59,6 +65,21 @@ def pipeline_environment(home: Path, partitions_start: pd.Timestamp, rule=None):
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def _check_loaded_partitions(partitions, start: pd.Timestamp, rule) -> None:
+    """The partitions are fixed when their module loads: one loaded for a later start or another frequency, horizon
+    or m cannot serve this set."""
+    loaded = pd.Timestamp(partitions.PARTITIONS_START)
+    if loaded > start:
+        raise RuntimeError(f"partitions were already loaded from {loaded.date()}; this set needs them from "
+                           f"{start.date()}: run the benchmark in a fresh process")
+    settings = partitions.SETTINGS
+    if rule is not None and (pd.tseries.frequencies.to_offset(settings.freq) != pd.tseries.frequencies.to_offset(rule.freq)
+                             or (settings.horizon, settings.season_length) != (rule.horizon, rule.season_length)):
+        raise RuntimeError(f"partitions were already loaded for freq={settings.freq} H={settings.horizon} "
+                           f"m={settings.season_length}; this set is freq={rule.freq} H={rule.horizon} "
+                           f"m={rule.season_length}: run the benchmark in a fresh process")
 
 
 def _materialize(assets: list, instance: dg.DagsterInstance, resources: dict, **kwargs) -> float:
@@ -103,21 +124,25 @@ def forecast_with_assets(m4: M4Set, workdir: Path) -> PipelineForecasts:
         dataset_config = {"ops": {"training_dataset": {"config": {"end_date": end.strftime("%Y-%m-%d"),
                                                                   "window_periods": window_periods}}}}  # fmt: skip
         dataset_seconds = _materialize([training_dataset], instance, resources, run_config=dataset_config)
+        train_cpu = cpu_seconds()
         train_seconds = _materialize([candidate_model], instance, resources)
+        train_cpu = cpu_seconds() - train_cpu
 
-        started = time.perf_counter()
+        started, forecast_cpu = time.perf_counter(), cpu_seconds()
         registry, artifacts = resources["registry"], resources["artifacts"]
         candidate = registry.alias(CHALLENGER)
         history = load_dataset(artifacts, candidate.dataset_version)
         with tempfile.TemporaryDirectory() as local:
             model = ForecastModel.load(registry.local_copy(candidate.version, local))
         forecasts = model.predict(history, levels=tuple(sorted({*settings.interval_levels, 95})))  # 95: MSIS
-        forecast_seconds = time.perf_counter() - started
+        forecast_seconds, forecast_cpu = time.perf_counter() - started, cpu_seconds() - forecast_cpu
 
     return PipelineForecasts(
         forecasts=forecasts[["series_id", "timestamp", "step", "forecast", "lo_95", "hi_95"]],
         train_seconds=train_seconds,
         forecast_seconds=forecast_seconds,
+        train_cpu_seconds=train_cpu,
+        forecast_cpu_seconds=forecast_cpu,
         path="dagster-assets",
         details={"assets": ["raw_series", "training_dataset", "candidate_model"], "model_version": candidate.version,
                  "model_family": model.family, "family_scores": model.family_info.get("relative_to_seasonal_naive"),

@@ -6,10 +6,10 @@ import sys
 from datetime import datetime, timezone
 
 
-def parse_args(argv=None) -> argparse.Namespace:
+def parse_args(argv=None, prog: str = "python -m demo", where: str = "locally") -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m demo",
-        description="Run the whole forecasting lifecycle locally: collect history, build a dataset version, train and "
+        prog=prog,
+        description=f"Run the whole forecasting lifecycle {where}: collect history, build a dataset version, train and "
         "promote a champion, then live partitions (days for hourly data) of forecasts and monitoring. The frequency is "
         "the data's own (or FORECAST_FREQ); the cadence, horizon and seasonality follow from it. Runs land in DAGSTER_HOME for `make ui`.",
     )
@@ -33,8 +33,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
+def main(argv=None, args: argparse.Namespace | None = None) -> int:
+    """The demo; args already parsed (by demo.gcp) are used as they are."""
+    args = args or parse_args(argv)
     if args.source:
         os.environ["FORECAST_SOURCE"] = args.source  # read by resources.environment when definitions load
     if args.timestamp_format:

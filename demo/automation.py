@@ -7,6 +7,7 @@ sets (dagster/schedule_name or dagster/sensor_name, dagster/tick, the scheduled 
 with the wall-clock time of the evaluation, so they line up with their runs on the Overview timeline.
 """
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +22,11 @@ from dagster._core.workspace.load import location_origins_from_yaml_paths
 WORKSPACE_FILE = Path(__file__).resolve().parents[1] / "workspace.yaml"  # what `make ui` serves
 REPOSITORY = "__repository__"  # the repository name Dagster gives a code location's Definitions
 
-from demo.interrupts import raise_if_interrupted
+from demo.interrupts import raise_if_interrupted, stop_if_signalled
 
 # Runs keep every event in the instance; only the console stays quiet so the demo's progress lines can be read.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The demo's console shows warnings and its own progress lines; FORECAST_DEMO_LOG_LEVEL=DEBUG shows every event.
+QUIET = {"loggers": {"console": {"config": {"log_level": os.getenv("FORECAST_DEMO_LOG_LEVEL", "WARNING")}}}}
 
 
 def quiet(run_config: dict | None) -> dict:
@@ -41,6 +43,14 @@ class Clock:
     cursors: dict = field(default_factory=dict)
     runs: list = field(default_factory=list)  # (job, partition, trigger, success)
     ticks: list = field(default_factory=list)  # (instigator, status, run count)
+    resolved: dict = field(default_factory=dict)  # resources read outside a run, by name
+
+    def resource(self, name: str):
+        """The code location's resource `name` as a run sees it: dg.EnvVar settings resolved (the gcp environment's are)."""
+        if name not in self.resolved:
+            with dg.build_resources({name: self.defs.resources[name]}, instance=self.instance) as built:
+                self.resolved[name] = getattr(built, name)  # ours hold no state that teardown would end
+        return self.resolved[name]
 
     def _open_tick(self, name: str, kind: InstigatorType):
         """A STARTED tick for the schedule or sensor, keyed as the UI's code location keys it (None without storage)."""
@@ -67,6 +77,7 @@ class Clock:
 
     def _execute(self, job_name: str, request: dg.RunRequest, origin_tags: dict) -> dg.ExecuteInProcessResult:
         """Execute a requested run as the daemon would launch it: its partition, config and tags."""
+        stop_if_signalled()
         job = self.defs.resolve_job_def(job_name)
         tags = {**(request.tags or {}), **origin_tags}
         if request.run_key:

@@ -73,6 +73,14 @@ def signal_received() -> int | None:
     return next((signum for signum in recorded if signum in SIGNALS), None)
 
 
+def stop_if_signalled() -> None:
+    """Before a run: a signal that a library's own handler took since the last check stops the demo now, not after
+    the next run (a signal that lands while a sensor or schedule is evaluated goes to Dagster's handler, not ours)."""
+    signum = signal_received()
+    if signum is not None:
+        raise DemoInterrupted(signum)
+
+
 def was_interrupted(result: dg.ExecuteInProcessResult) -> bool:
     """Whether a run failed because the process was interrupted (Dagster reports it as a step or run failure)."""
     for event in result.all_events:

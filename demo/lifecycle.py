@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from demo.automation import Clock, quiet
-from demo.interrupts import raise_if_interrupted
+from demo.interrupts import raise_if_interrupted, stop_if_signalled
 from demo.summary import lifecycle_summary
 from resources.environment import forecast_home
 
@@ -42,6 +42,7 @@ def calendar(source, settings, history_periods: int, live_partitions: int,
 
 def run_demo_job(clock: Clock, name: str, **kwargs) -> dg.ExecuteInProcessResult:
     """A run the demo launches itself (the initial backfill and first training), as a user would from the UI."""
+    stop_if_signalled()
     tags = {**DEMO_TAGS, **kwargs.pop("tags", {})}
     result = clock.defs.resolve_job_def(name).execute_in_process(
         instance=clock.instance, raise_on_error=False, tags=tags, run_config=quiet(kwargs.pop("run_config", None)),
@@ -56,7 +57,7 @@ def run_demo_job(clock: Clock, name: str, **kwargs) -> dg.ExecuteInProcessResult
 
 def day_line(clock: Clock, day: pd.Timestamp) -> str:
     """One progress line for a live day, read back from the warehouse."""
-    warehouse = clock.defs.resources["warehouse"]
+    warehouse = clock.resource("warehouse")
     row = warehouse.read("monitoring_summary", where={"day": day.to_pydatetime()})
     if row.empty:
         return f"{day.date()} monitoring produced no summary"
@@ -81,7 +82,7 @@ def run_lifecycle(history_periods: int | None, live_partitions: int | None, defs
     if instance is None:
         instance = dg.DagsterInstance.get() if os.getenv("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     clock = Clock(defs=defs, instance=instance)
-    source, settings = defs.resources["source"], defs.resources["settings"]
+    source, settings = clock.resource("source"), clock.resource("settings")
     history_periods = history_periods or settings.dataset_window_periods
     live_partitions = live_partitions or LIVE_PARTITIONS[settings.cadence]
     history_start, live = calendar(source, settings, history_periods, live_partitions, live_start)

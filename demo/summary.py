@@ -50,7 +50,7 @@ def recovery_days(accuracy: pd.DataFrame, events: pd.DataFrame, hold_days: int =
 
 def lifecycle_summary(clock, source, live_start: pd.Timestamp) -> dict:
     """champion, its backtest metrics beside the seasonal naive's, forecasts, drift days, retrains, detection delay."""
-    warehouse = clock.defs.resources["warehouse"]
+    warehouse = clock.resource("warehouse")
     champion = latest_metadata(clock.instance, "champion_model")
     monitoring = warehouse.read("monitoring_summary")
     if monitoring.empty:

@@ -7,10 +7,11 @@ import pandas as pd
 
 from forecast_assets.accuracy import cleaned_history, day_window, forecast_accuracy
 from forecast_assets.datasets import load_dataset
-from forecast_assets.forecast_plots import report_url
+from forecast_assets.forecast_plots import forecast_view_urls, report_url
 from forecast_assets.model_inputs import day_ahead_inputs
 from forecast_assets.partitions import time_partitions
 from resources.artifacts import ArtifactStore
+from resources.frequency import CADENCE_OFFSETS
 from resources.monitoring import MonitoringWorkspace
 from resources.registry import CHAMPION, ModelRegistry
 from resources.settings import ForecastSettings
@@ -24,6 +25,15 @@ def issued_forecasts(warehouse: Warehouse, origin: pd.Timestamp) -> pd.DataFrame
     """The forecasts issued at the period's origin (made at the end of the period before), for coverage and residuals."""
     issued = warehouse.read("batch_forecasts", time_column="origin", start=origin, end=origin + pd.Timedelta(seconds=1))
     return issued.drop(columns=["forecast_day", "origin", "model_version", "dataset_version", "method", "step"], errors="ignore")
+
+
+def season_grid(settings: ForecastSettings, spec) -> "SeasonGrid":
+    """Slots and windows of the drift tests: the data's step, its seasonal periods (the model's same-phase periods
+    and m, longest first: hour of week, then hour of day, for hourly data) and the partition cadence."""
+    from monitoring.season_grid import SeasonGrid
+
+    periods = sorted({int(settings.season_length), *(int(p) for p in spec.seasonal_lags)}, reverse=True)
+    return SeasonGrid(settings.freq, tuple(periods), settings.cadence)
 
 
 @dg.asset(
@@ -40,6 +50,7 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
                  warehouse: Warehouse, artifacts: ArtifactStore, monitoring_workspace: MonitoringWorkspace):
     """Per-series drift for the day against the champion's training window, with Evidently HTML/JSON and a summary row."""
     from monitoring.alarms import alarm_rows, series_smape
+    from monitoring.dashboard import add_forecast_view
     from monitoring.drift import DriftThresholds, drift_report as evaluate_drift
     from trainer.model import ForecastModel
 
@@ -69,8 +80,13 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
     # A feature the reference never saw (a 3-week lag on a 3-week dataset) cannot be compared: leave it out.
     features = [name for name in model.spec.feature_names if name != "step" and reference[name].notna().any()]
     thresholds = DriftThresholds()
-    recent = history[history["timestamp"] >= day - (max(thresholds.scan_spans) - 1) * (end - day)]
-    result = evaluate_drift(reference, current, feature_columns=features, thresholds=thresholds, recent=recent)
+    grid = season_grid(settings, model.spec)
+    # The level-shift scan reads the last max(scan_spans) partitions, this one included.
+    scan_start = day - (max(thresholds.scan_spans) - 1) * pd.tseries.frequencies.to_offset(
+        CADENCE_OFFSETS[settings.cadence])
+    recent = history[history["timestamp"] >= scan_start]
+    result = evaluate_drift(reference, current, feature_columns=features, thresholds=thresholds, recent=recent,
+                            grid=grid)
 
     # The same number as the Evidently panel and forecast_accuracy's day_ahead_smape: trainer.metrics.smape of the
     # forecasts issued at the period's origin.
@@ -80,13 +96,14 @@ def drift_report(context: dg.AssetExecutionContext, settings: ForecastSettings, 
     alarms = alarm_rows(day, result.per_series, thresholds.series_z, panel_smape=smape, baseline_smape=baseline,
                         error_ratio=settings.error_alarm_ratio, by_series_smape=series_smape(current),
                         champion=champion.version, scan_z=thresholds.scan_z,
-                        champion_saw_scan=bool(ref_end > day - (max(thresholds.scan_spans) - 1) * (end - day)))
+                        champion_saw_scan=bool(ref_end > scan_start))
     alarm = bool(alarms["alarm"].any())
     warehouse.write(ALARMS_TABLE, alarms, replace_where={"day": day.to_pydatetime()})
     alarm_log = monitoring_workspace.record_alarms(day, alarms)
     key = f"monitoring/{day.date()}/drift_report"
     html_uri = artifacts.write_bytes(f"{key}.html", result.html.encode())
     artifacts.write_bytes(f"{key}.json", result.json.encode())
+    add_forecast_view(result.snapshot, forecast_view_urls(artifacts, context.partition_key), day.date())
     snapshot_id = monitoring_workspace.add_snapshot(result.snapshot)
     row = result.summary_row().assign(day=day, alarm=alarm, error_decay=error_decay, realised_smape=smape,
                                       baseline_smape=baseline, champion=champion.version)

@@ -1,12 +1,12 @@
-"""Pictures of forecasts against actuals: a PNG for the asset page and an HTML page with every series.
+"""Pictures of forecasts against actuals: a PNG for the asset page (and the day's Evidently report), and the model
+quality by version. The page with every series is forecast_assets/forecast_page.py.
 
-Both show, per series, the recent history, the actuals of the monitored period, the forecast and its prediction
+Both forecast views show, per series, the recent history, the actuals of the monitored period, the forecast and its prediction
 intervals (the widest level lightest). Where several origins forecast the same timestamp, the shortest lead (the
 latest forecast) is drawn, which is the one a forecaster acts on.
 """
 
 import base64
-import html
 import io
 import os
 from pathlib import Path
@@ -39,7 +39,19 @@ def pick_series(per_series: pd.DataFrame, worst: int = 3, sample: int = 3) -> li
     return chosen
 
 
-def _draw(ax, series_id: str, history: pd.DataFrame, forecast: pd.DataFrame, start: pd.Timestamp, title: str) -> None:
+def pyplot():
+    """matplotlib's pyplot on the Agg backend (no display on servers; the backend must be chosen before pyplot)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _draw(ax, history: pd.DataFrame, forecast: pd.DataFrame, start: pd.Timestamp, title: str) -> None:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
     before, during = history[history["timestamp"] < start], history[history["timestamp"] >= start]
     for level, alpha in zip(interval_levels(forecast), (0.18, 0.35, 0.5)):
         ax.fill_between(forecast["timestamp"], forecast[f"lo_{level}"], forecast[f"hi_{level}"], color="tab:blue",
@@ -48,41 +60,46 @@ def _draw(ax, series_id: str, history: pd.DataFrame, forecast: pd.DataFrame, sta
     ax.plot(during["timestamp"], during["value"], color="black", linewidth=1.2, label="actual")
     ax.plot(forecast["timestamp"], forecast["forecast"], color="tab:blue", linewidth=1.2, label="forecast")
     ax.axvline(start, color="0.3", linestyle=":", linewidth=0.8)
-    ax.set_title(title, fontsize=8, loc="left")
+    ax.set_title(title, fontsize=7.5, loc="left")
     ax.tick_params(labelsize=7)
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-
-    locator = AutoDateLocator(maxticks=6)
+    ax.xaxis.get_offset_text().set_fontsize(7)
+    locator = AutoDateLocator(minticks=3, maxticks=6)  # minticks=3: a few days of hourly data get day ticks
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 
 
 def _figure_png(panels: list[tuple[str, str]], history: pd.DataFrame, forecasts: pd.DataFrame,
-                start: pd.Timestamp, context_start: pd.Timestamp, columns: int, dpi: int) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display on servers; must precede pyplot
-    import matplotlib.pyplot as plt
-
+                start: pd.Timestamp, context_start: pd.Timestamp, columns: int = 3, dpi: int = 72) -> bytes:
+    """The panels (series_id, title) as a grid of small charts with one shared legend."""
+    plt = pyplot()
     rows = -(-len(panels) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.4 * rows), squeeze=False)
+    height = 2.4 * rows + 0.3
+    # Fixed margins instead of tight_layout, which draws the whole figure once more to measure it.
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, height), squeeze=False,
+                             gridspec_kw={"left": 0.045, "right": 0.99, "bottom": 0.5 / height,
+                                          "top": 1 - 0.55 / height, "hspace": 0.6, "wspace": 0.2})
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
+    history = history[history["timestamp"] >= context_start]
+    past_by_series = dict(tuple(history.groupby(history["series_id"].astype(str), sort=False)))
+    forecast_by_series = dict(tuple(forecasts.groupby(forecasts["series_id"].astype(str), sort=False)))
     for ax, (series_id, title) in zip(axes.flat, panels):
-        past = history[(history["series_id"] == series_id) & (history["timestamp"] >= context_start)]
-        _draw(ax, series_id, past, forecasts[forecasts["series_id"] == series_id], start, title)
+        _draw(ax, past_by_series.get(series_id, history.iloc[:0]), forecast_by_series.get(series_id, forecasts.iloc[:0]),
+              start, title)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=len(labels), fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (2.4 * rows)))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     plt.close(fig)
     return buffer.getvalue()
 
 
-def _title(row: pd.Series, label: str = "") -> str:
+def series_title(row: pd.Series, label: str = "") -> str:
+    """e.g. "s011 (worst)  sMAPE 11.0%  MASE 1.10  in 80/95% band: 80/90%" (short enough for a panel's width)."""
     parts = [f"{row['series_id']}{label}", f"sMAPE {row['smape']:.1f}%", f"MASE {row['mase']:.2f}"]
-    parts += [f"in {c[9:]}%: {row[c]:.0%}" for c in row.index if c.startswith("coverage_") and pd.notna(row[c])]
+    coverage = [(c[len("coverage_"):], row[c]) for c in row.index if c.startswith("coverage_") and pd.notna(row[c])]
+    if coverage:
+        parts.append(f"in {'/'.join(lv for lv, _ in coverage)}% band: {'/'.join(f'{v:.0%}'[:-1] for _, v in coverage)}%")
     return "  ".join(parts)
 
 
@@ -93,36 +110,13 @@ def forecast_picture(history: pd.DataFrame, forecasts: pd.DataFrame, per_series:
     if not chosen:
         raise ValueError("forecast_picture: no series has an arrived actual to compare with")
     metrics = per_series.assign(series_id=per_series["series_id"].astype(str)).set_index("series_id", drop=False)
-    panels = [(s, _title(metrics.loc[s], " (worst)" if i < worst else "")) for i, s in enumerate(chosen)]
-    return _figure_png(panels, history, latest_forecasts(forecasts), start, context_start, columns=3, dpi=72)
+    panels = [(s, series_title(metrics.loc[s], " (worst)" if i < worst else "")) for i, s in enumerate(chosen)]
+    return _figure_png(panels, history, latest_forecasts(forecasts), start, context_start)
 
 
 def markdown_image(png: bytes, alt: str) -> str:
     """The PNG as a markdown image with a data URI, which the Dagster UI renders on the asset page."""
     return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"
-
-
-def forecast_page(history: pd.DataFrame, forecasts: pd.DataFrame, per_series: pd.DataFrame, start: pd.Timestamp,
-                  context_start: pd.Timestamp, title: str) -> str:
-    """A self-contained HTML page: the metrics table and one picture per series, worst sMAPE first."""
-    ranked = per_series.sort_values("smape", ascending=False, na_position="last")
-    latest = latest_forecasts(forecasts)
-    sections = []
-    for _, row in ranked.iterrows():
-        series_id = str(row["series_id"])
-        if pd.isna(row["smape"]):
-            continue
-        png = _figure_png([(series_id, _title(row))], history, latest, start, context_start, columns=1, dpi=64)
-        sections.append(f'<figure id="{html.escape(series_id)}"><img alt="{html.escape(series_id)}" '
-                        f'src="data:image/png;base64,{base64.b64encode(png).decode()}"></figure>')
-    table = ranked.round(3).to_html(index=False, border=0, classes="metrics")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>"
-            "body{font-family:sans-serif;margin:1.5em}figure{display:inline-block;margin:.3em}"
-            ".metrics{border-collapse:collapse;font-size:13px}.metrics td,.metrics th{padding:2px 8px;"
-            "border-bottom:1px solid #ddd;text-align:right}</style></head><body>"
-            f"<h1>{html.escape(title)}</h1><p>History (grey), actuals (black), the latest forecast (blue) and its "
-            "prediction intervals, per series, worst sMAPE first.</p>"
-            f"{table}{''.join(sections)}</body></html>")
 
 
 def report_url(uri: str, artifacts_root: str | None = None) -> str:
@@ -142,10 +136,28 @@ def worst_table(per_series: pd.DataFrame, rows: int = 5) -> str:
     return worst.round(3).to_markdown(index=False)
 
 
+def forecast_view_keys(partition_key: str) -> tuple[str, str]:
+    """The artifact keys of a partition's picture (PNG) and its page with every series (HTML)."""
+    folder = f"monitoring/{partition_key}/forecasts_vs_actuals"
+    return f"{folder}.png", f"{folder}.html"
+
+
+def forecast_view_urls(artifacts, partition_key: str) -> tuple[str, str] | None:
+    """Browser links to a partition's picture and page, or None when forecast_accuracy has not drawn them."""
+    keys = forecast_view_keys(partition_key)
+    if not all(artifacts.exists(key) for key in keys):
+        return None
+    root = getattr(artifacts, "root", None)
+    picture, page = (report_url(artifacts.uri(key), root) for key in keys)
+    return picture, page
+
+
 def forecast_views(history: pd.DataFrame, forecasts: pd.DataFrame, per_series: pd.DataFrame, start: pd.Timestamp,
                    settings, artifacts, partition_key: str) -> dict:
     """forecast_accuracy's picture metadata: the embedded PNG, and a link to the page with every series."""
     import dagster as dg
+
+    from forecast_assets.forecast_page import forecast_page
 
     if per_series["smape"].notna().sum() == 0:
         return {"forecasts_vs_actuals": "no actuals have arrived yet for these forecasts"}
@@ -153,7 +165,9 @@ def forecast_views(history: pd.DataFrame, forecasts: pd.DataFrame, per_series: p
     png = forecast_picture(history, forecasts, per_series, start, context_start)
     page = forecast_page(history, forecasts, per_series, start, context_start,
                          title=f"Forecasts against actuals, {partition_key}")
-    uri = artifacts.write_bytes(f"monitoring/{partition_key}/forecasts_vs_actuals.html", page.encode())
+    picture_key, page_key = forecast_view_keys(partition_key)
+    artifacts.write_bytes(picture_key, png)  # the same picture for the Evidently report of the day to show
+    uri = artifacts.write_bytes(page_key, page.encode())
     return {
         "forecasts_vs_actuals": dg.MetadataValue.md(markdown_image(png, f"forecasts against actuals {partition_key}")),
         "all_series": dg.MetadataValue.url(report_url(uri, getattr(artifacts, "root", None))),
@@ -174,11 +188,7 @@ def versions_frame(versions: list) -> pd.DataFrame:
 
 def versions_picture(frame: pd.DataFrame) -> bytes:
     """A PNG with one chart per metric group (sMAPE %, MASE) against model version, the seasonal naive beside."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(9, 2.8))
     x = range(len(frame))
     for ax, (metric, unit) in zip(axes, (("sMAPE", "sMAPE (%)"), ("MASE", "MASE"))):

@@ -11,7 +11,7 @@ from forecast_assets.cleaning import clean_series
 from forecast_assets.forecast_checks import FORECAST_CHECKS, evaluate_forecast_checks
 from forecast_assets.ingestion import raw_series
 from forecast_assets.partitions import LOOKBACK_PARTITIONS, time_partitions
-from resources.registry import CHAMPION, ModelRegistry
+from resources.registry import CHAMPION, ModelRegistry, serves_seasonal_naive
 from resources.settings import ForecastSettings
 from resources.warehouse import WAREHOUSE_POOL, Warehouse
 
@@ -87,9 +87,12 @@ def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSetting
     if history.empty:
         raise dg.Failure(f"batch_forecasts: no series delivered observations in partition {context.partition_key} "
                          f"(before origin {origin}); collect that raw_series partition first")
-    forecasts = model.predict(history, levels=tuple(settings.interval_levels), on_short="skip")
-    skipped = forecasts.attrs.get("skipped_series", [])
-    forecasts["method"] = "model"
+    if serves_seasonal_naive(champion):  # the gate found no model that beats the seasonal naive
+        forecasts, skipped = None, sorted(history["series_id"].unique())
+    else:
+        forecasts = model.predict(history, levels=tuple(settings.interval_levels), on_short="skip")
+        skipped = forecasts.attrs.get("skipped_series", [])
+        forecasts["method"] = "model"
     if skipped:
         fallback = seasonal_naive_forecasts(history[history["series_id"].isin(skipped)], origin, settings)
         forecasts = pd.concat([forecasts, fallback.assign(method="seasonal_naive")], ignore_index=True)
@@ -101,6 +104,7 @@ def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSetting
         "fallback_series": dg.MetadataValue.json(sorted(skipped)),
         "fallback_count": len(skipped),
         "model_version": champion.version,
+        "served_by": "seasonal_naive" if serves_seasonal_naive(champion) else "model",
         "dataset_version": champion.dataset_version,
         "preview": dg.MetadataValue.md(forecasts.head(8).round(2).to_markdown(index=False)),
     })

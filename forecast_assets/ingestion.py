@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from forecast_assets.ingestion_checks import RAW_SERIES_CHECKS, evaluate_raw_checks
+from forecast_assets.ingestion_checks import RAW_SERIES_CHECKS, raw_check_results
 from forecast_assets.partitions import time_partitions
 from forecast_assets.source_revisions import source_data, source_revision_sensor
 from resources.settings import ForecastSettings
@@ -39,7 +39,7 @@ def raw_series(context: dg.AssetExecutionContext, source: SeriesSource, settings
             "preview": dg.MetadataValue.md(raw.head(10).to_markdown(index=False)),
         },
     )
-    yield from evaluate_raw_checks(raw, start, end, settings)
+    yield from raw_check_results(context, raw, settings)
 
 
 defs = dg.Definitions(assets=[source_data, raw_series], sensors=[source_revision_sensor])

@@ -6,7 +6,7 @@ inputs are stable. Every result is also a number in `DriftResult.summary` (and `
 
 How the Evidently half is kept fast (1,000 series x 24 h against 30 days takes seconds, not the ~16 s that
 Evidently needs for 100k rows):
-- Reference sample: the per-series statistics use the FULL reference. Evidently gets only the reference days in
+- Reference sample: the per-series statistics use the FULL reference. Evidently gets only the reference windows in
   the same phase of the season as the current window (the Sundays for a Sunday: a weekday against a mix of
   weekdays and weekends "drifts" every day), then a uniform random sample of `reference_sample_rows` of them
   (default 5,000, fixed seed): the normed Wasserstein distance of such a sample is within a few hundredths of
@@ -34,12 +34,11 @@ from monitoring.evidently_report import (
     read_results,
     run_report,
 )
+from monitoring.season_grid import SeasonGrid
 from monitoring.series_drift import (
     RESIDUAL_VS_LEVEL,
     TARGET_DEVIATION,
     add_deviation_columns,
-    effective_season,
-    nanoseconds,
     per_series_drift,
     recent_level_shift,
 )
@@ -89,8 +88,7 @@ def drift_report(
     *,
     timestamp_column: str = "timestamp",
     forecast_column: str = "forecast",
-    season: str = "7D",
-    window: str = "1D",
+    grid: SeasonGrid = SeasonGrid(),
     reference_sample_rows: int = 5_000,
     current_sample_rows: int = 50_000,
     seed: int = 0,
@@ -101,20 +99,21 @@ def drift_report(
     Both frames are long (one row per series and timestamp) with the target, the features and, optionally, the
     residual (actual - forecast: no residual drift without it in both frames) and the forecast with lo_80/hi_80,
     lo_95/hi_95 (then the snapshot also carries RMSE, sMAPE and interval coverage for the dashboard; computed on
-    at most `current_sample_rows` rows, so beyond that they are estimates). `current` is one `window` (a day).
+    at most `current_sample_rows` rows, so beyond that they are estimates). `current` is one window of `grid` (a
+    partition: a day of hourly data); `grid` also gives the seasonal slots (monitoring/season_grid.py).
     """
     needed = [series_column, timestamp_column, target_column, *feature_columns]
     optional = [residual_column, forecast_column, *[f"{b}_{lv}" for lv in INTERVAL_LEVELS for b in ("lo", "hi")]]
     reference = _validated("reference", reference, needed, optional, timestamp_column)
     current = _validated("current", current, needed, optional, timestamp_column)
-    season_ns = effective_season(nanoseconds(reference[timestamp_column]), season, window)
+    season = grid.season_for(reference[timestamp_column])
     ref, cur = add_deviation_columns(
         reference, current, series=series_column, timestamp=timestamp_column, target=target_column,
-        residual=residual_column, season_ns=season_ns,
+        residual=residual_column, grid=grid, season=season,
     )  # fmt: skip
     per_series = per_series_drift(
         ref, cur, features=list(feature_columns), series=series_column, timestamp=timestamp_column,
-        target=target_column, residual=residual_column, thresholds=thresholds, window=window,
+        target=target_column, residual=residual_column, thresholds=thresholds, grid=grid,
     )  # fmt: skip
     if recent is not None:
         # Label drift per series is the persistent level-shift scan over the recent windows (the current one
@@ -122,7 +121,7 @@ def drift_report(
         scan = recent_level_shift(
             reference[[series_column, timestamp_column, target_column]],
             recent[[series_column, timestamp_column, target_column]], series=series_column,
-            timestamp=timestamp_column, target=target_column, season_ns=season_ns, window=window,
+            timestamp=timestamp_column, target=target_column, grid=grid, season=season,
             spans=thresholds.scan_spans, z=thresholds.scan_z, relative_shift=thresholds.scan_relative_shift,
         )  # fmt: skip
         per_series = per_series.merge(scan, on=series_column, how="left")
@@ -131,7 +130,7 @@ def drift_report(
 
     calendar = _calendar_columns(current, feature_columns, series_column, timestamp_column)
     evidently_features = [c for c in feature_columns if c not in calendar]
-    ref = _same_phase(ref, cur[timestamp_column], timestamp_column, season_ns, pd.Timedelta(window).value)
+    ref = _same_phase(ref, cur[timestamp_column], timestamp_column, grid, season)
     ref_sample = ref.sample(n=min(len(ref), reference_sample_rows), random_state=seed)
     cur_sample = cur.sample(n=min(len(cur), current_sample_rows), random_state=seed)
     if forecast_column in ref.columns and forecast_column in cur.columns:
@@ -139,7 +138,7 @@ def drift_report(
         cur_sample = add_performance_columns(cur_sample, target_column, forecast_column)
     # A feature with no value on one side (a lag longer than the history so far) cannot be judged for drift.
     evidently_features = [c for c in evidently_features if ref_sample[c].notna().any() and cur_sample[c].notna().any()]
-    window_start = pd.Timestamp(current[timestamp_column].min()).floor(window)
+    window_start = grid.window_start(current[timestamp_column].min())
     snapshot = run_report(
         ref_sample, cur_sample, features=evidently_features, target=target_column, forecast=forecast_column,
         thresholds=thresholds, timestamp=_naive(window_start), name=f"monitoring {window_start.date()}",
@@ -191,11 +190,13 @@ def _summary(numbers, per_series, thresholds, series_column, features, calendar)
     }
 
 
-def _same_phase(reference, current_timestamps, timestamp_column, season_ns: int, window_ns: int):
-    """Reference rows in the same windows of the season as the current one (Sundays for a Sunday), if any."""
-    phase = nanoseconds(reference[timestamp_column]) % season_ns // window_ns
-    wanted = np.unique(nanoseconds(current_timestamps) % season_ns // window_ns)
-    matching = np.isin(phase, wanted)
+def _same_phase(reference, current_timestamps, timestamp_column, grid: SeasonGrid, season: int):
+    """Reference rows in the same windows of the season as the current one (Sundays for a Sunday), if any: the
+    windows whose first step sits in the same slot of the season."""
+    starts = [pd.Series(grid.windows(t)).astype("datetime64[s]") for t in (reference[timestamp_column],
+                                                                           current_timestamps)]
+    phase = grid.slots(starts[0], season)
+    matching = np.isin(phase, np.unique(grid.slots(starts[1], season)))
     return reference[matching] if matching.any() else reference
 
 

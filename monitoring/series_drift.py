@@ -3,9 +3,13 @@
 The current window is one day; the reference is e.g. 30 days. Comparing a Sunday with the average of 30 days, or
 a day's mean with the spread of single hours, is how naive per-series tests raise false alarms every weekend. So:
 
+Windows and slots are those of monitoring/season_grid.py, so this holds at any frequency: "day" below is the
+monitored window (a partition: a day of hourly data, a week of daily, a month of monthly, a year of yearly data),
+"hour of week" the seasonal slot (day of week, month of year, ...).
+
 1. Seasonal expectation. Each observation is compared with the reference values of the same series in the same
-   seasonal slot (hour of week by default: `season="7D"`; hour of day when the reference is shorter than two
-   seasons). In the reference the slot mean leaves the observation itself out, so reference and current
+   seasonal slot (hour of week for hourly data; hour of day when the reference is shorter than two weeks: the
+   longest of the grid's periods that the reference spans twice). In the reference the slot mean leaves the observation itself out, so reference and current
    deviations have the same distribution when nothing has changed.
 2. Relative level shift of a window: sum(actual - expected) / sum(|expected|) over the window, so a +35% step
    reads 0.35 on a weekday and on a Sunday alike.
@@ -32,6 +36,8 @@ All of it is groupby/numpy over the full reference (no sampling): well under a s
 import numpy as np
 import pandas as pd
 
+from monitoring.season_grid import SeasonGrid
+
 # Columns added to both frames: the seasonal expectation, and the level-relative deviations that the global
 # (Evidently) label- and concept-drift tests compare, so large series do not drown small ones.
 TARGET_EXPECTED = "target_expected"
@@ -52,24 +58,12 @@ PER_SERIES_COLUMNS = [
 ]
 
 
-def nanoseconds(timestamps: pd.Series) -> np.ndarray:
-    """Timestamps as int64 nanoseconds since the epoch."""
-    return timestamps.to_numpy(dtype="datetime64[ns]").astype("int64")
-
-
-def effective_season(reference_ns: np.ndarray, season: str, window: str) -> int:
-    """The seasonal period in ns: `season`, or `window` when the reference spans less than two seasons."""
-    season_ns = pd.Timedelta(season).value
-    if reference_ns.max() - reference_ns.min() < 2 * season_ns:
-        return pd.Timedelta(window).value
-    return season_ns
-
-
-def add_deviation_columns(reference, current, *, series, timestamp, target, residual, season_ns):
-    """Copies of both frames with the expectation and deviation columns (residual ones when residuals exist)."""
+def add_deviation_columns(reference, current, *, series, timestamp, target, residual, grid: SeasonGrid, season: int):
+    """Copies of both frames with the expectation and deviation columns (residual ones when residuals exist);
+    the expectation is the reference mean of the same series in the same slot of a `season`-step season."""
     series_codes, names = pd.factorize(reference[series])
     current_codes = names.get_indexer(current[series])  # -1: a series the reference does not know
-    slot_values = np.concatenate([nanoseconds(reference[timestamp]), nanoseconds(current[timestamp])]) % season_ns
+    slot_values = grid.slots(pd.concat([reference[timestamp], current[timestamp]], ignore_index=True), season)
     slots, slot_index = np.unique(slot_values, return_inverse=True)
     ref_key = series_codes * len(slots) + slot_index[: len(reference)]
     cur_key = current_codes * len(slots) + slot_index[len(reference) :]
@@ -116,11 +110,12 @@ def _window_sums(frame, *, series, target, residual, window_key):
     return pd.DataFrame(parts).groupby([frame[series], window_key]).sum()
 
 
-def per_series_drift(reference, current, *, features, series, timestamp, target, residual, thresholds, window):
+def per_series_drift(reference, current, *, features, series, timestamp, target, residual, thresholds,
+                     grid: SeasonGrid):
     """One row per series of the current window; the frames must carry the columns of add_deviation_columns."""
     has_residual = RESIDUAL_VS_LEVEL in reference.columns and RESIDUAL_VS_LEVEL in current.columns
     residual_col = residual if has_residual else None
-    ref_key = nanoseconds(reference[timestamp]) // pd.Timedelta(window).value
+    ref_key = grid.windows(reference[timestamp])
     ref_sums = _window_sums(reference, series=series, target=target, residual=residual_col, window_key=ref_key)
     ref_sums = ref_sums[ref_sums["expected"] > 0]
     one_window = np.zeros(len(current), dtype=np.int64)
@@ -169,7 +164,7 @@ def _flag(score: pd.Series, shift: pd.Series, thresholds) -> pd.Series:
 
 
 
-def recent_level_shift(reference, recent, *, series, timestamp, target, season_ns: int, window: str,
+def recent_level_shift(reference, recent, *, series, timestamp, target, grid: SeasonGrid, season: int,
                        spans=(2, 3), z: float = 3.0, relative_shift: float = 0.05) -> pd.DataFrame:
     """A scan over the last k windows (days) for a persistent level shift of each series. For every span k in
     `spans`, the relative shift of the last k days is scored against the spread of k-day shifts in the reference
@@ -181,12 +176,9 @@ def recent_level_shift(reference, recent, *, series, timestamp, target, season_n
     is plain over two or three days was never flagged (benchmarks/drift_detection.py). Returns one row per series of
     `recent`: level_shift, level_shift_score, level_shift_span (0: none fired), level_shifted."""
     ref, cur = add_deviation_columns(reference, recent, series=series, timestamp=timestamp, target=target,
-                                     residual="__none__", season_ns=season_ns)
-    window_ns = pd.Timedelta(window).value
-    ref_days = _window_sums(ref, series=series, target=target, residual=None,
-                            window_key=nanoseconds(ref[timestamp]) // window_ns)
-    cur_days = _window_sums(cur, series=series, target=target, residual=None,
-                            window_key=nanoseconds(cur[timestamp]) // window_ns)
+                                     residual="__none__", grid=grid, season=season)
+    ref_days = _window_sums(ref, series=series, target=target, residual=None, window_key=grid.windows(ref[timestamp]))
+    cur_days = _window_sums(cur, series=series, target=target, residual=None, window_key=grid.windows(cur[timestamp]))
     cur_days = cur_days[cur_days["expected"] > 0]
     daily_shift = cur_days["dev"] / cur_days["expected"]
     ids = pd.Index(recent[series].drop_duplicates().sort_values(), name=series)

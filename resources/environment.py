@@ -20,6 +20,9 @@ GCP_REQUIRED = (
     "VERTEX_MODEL_NAME",
 )
 
+# Where local emulators listen (host:port or URL), as `make demo-gcp` sets them; unset on a real project.
+EMULATOR_SETTINGS = ("BIGQUERY_EMULATOR_HOST", "STORAGE_EMULATOR_HOST", "VERTEX_API_ENDPOINT")
+
 
 class ForecastEnvironmentError(RuntimeError):
     """FORECAST_ENV or the settings it needs are wrong; the message says which."""
@@ -122,13 +125,17 @@ def _gcp_resources() -> dict:
 
     source = build_source()
     project, region, bucket, prefix = env("GCP_PROJECT"), env("GCP_REGION"), env("GCS_BUCKET"), optional("GCS_PREFIX")
-    warehouse = BigQueryWarehouse(project=project, dataset=env("BIGQUERY_DATASET"), location=optional("BIGQUERY_LOCATION"))
+    # Emulators (make demo-gcp) are named explicitly to every resource, not left for each client to find.
+    bigquery_at, storage_at, vertex_at = (optional(name) for name in EMULATOR_SETTINGS)
+    warehouse = BigQueryWarehouse(project=project, dataset=env("BIGQUERY_DATASET"), location=optional("BIGQUERY_LOCATION"),
+                                  api_endpoint=bigquery_at)
     return {
         "io_manager": BigQueryAssetIOManager(project=project, dataset=env("BIGQUERY_DATASET"),
-                                             location=optional("BIGQUERY_LOCATION") or None),
+                                             location=optional("BIGQUERY_LOCATION") or None, api_endpoint=bigquery_at),
         "warehouse": warehouse,
-        "artifacts": GcsArtifactStore(bucket=bucket, prefix=prefix, project=project),
-        "dataset_catalog": VertexDatasetCatalog(warehouse=warehouse, project=project, location=region),
+        "artifacts": GcsArtifactStore(bucket=bucket, prefix=prefix, project=project, endpoint=storage_at),
+        "dataset_catalog": VertexDatasetCatalog(warehouse=warehouse, project=project, location=region,
+                                                api_endpoint=vertex_at, storage_endpoint=storage_at),
         "source": source,
         "settings": settings_from_env(source=source, trainer_image=env("TRAINER_IMAGE_URI")),
         "training_backend": VertexCustomJobBackend(project=project, location=region,
@@ -138,12 +145,14 @@ def _gcp_resources() -> dict:
                                                    machine_type=optional("VERTEX_MACHINE_TYPE") or "n1-standard-4",
                                                    accelerator_type=optional("VERTEX_ACCELERATOR_TYPE"),
                                                    accelerator_count=int(optional("VERTEX_ACCELERATOR_COUNT") or 0),
-                                                   replica_count=int(optional("VERTEX_REPLICA_COUNT") or 1)),
-        "experiments": VertexExperimentTracker(project=project, location=region, experiment=env("VERTEX_EXPERIMENT")),
+                                                   replica_count=int(optional("VERTEX_REPLICA_COUNT") or 1),
+                                                   api_endpoint=vertex_at, storage_endpoint=storage_at),
+        "experiments": VertexExperimentTracker(project=project, location=region, experiment=env("VERTEX_EXPERIMENT"),
+                                               api_endpoint=vertex_at),
         "registry": VertexModelRegistry(project=project, location=region, model_name=env("VERTEX_MODEL_NAME"),
-                                        bucket=bucket, prefix=prefix),
+                                        bucket=bucket, prefix=prefix, api_endpoint=vertex_at, storage_endpoint=storage_at),
         "monitoring_workspace": GcsEvidentlyWorkspace(
-            path=f"gs://{os.environ['GCS_BUCKET']}/{prefix + '/' if prefix else ''}evidently"),
+            path=f"gs://{os.environ['GCS_BUCKET']}/{prefix + '/' if prefix else ''}evidently", storage_endpoint=storage_at),
         "alerter": CloudLoggingAlerter(webhook_url=_webhook()),
     }
 

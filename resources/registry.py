@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
+SERVED_BY, SEASONAL_NAIVE_SERVES = "served_by", "seasonal_naive"  # params of a version that serves the seasonal naive
 
 
 class ModelVersion(BaseModel):
@@ -50,3 +51,8 @@ class ModelRegistry(dg.ConfigurableResource, ABC):
     @abstractmethod
     def local_copy(self, version: str, local_dir: str) -> str:
         """Fetch the version's artifacts into local_dir for loading; return the directory."""
+
+
+def serves_seasonal_naive(version: ModelVersion) -> bool:
+    """Whether this version serves the seasonal naive (the gate's fallback champion when no model beats it)."""
+    return version.params.get(SERVED_BY) == SEASONAL_NAIVE_SERVES

@@ -34,7 +34,7 @@ class ForecastSettings(dg.ConfigurableResource):
     flatline_steps: int = 6  # this many identical consecutive values are flagged as a stuck sensor
     stale_after_steps: int = 2  # a partition whose last observation is this many steps short of its end is stale
     interval_levels: list[int] = [80, 95]  # prediction interval levels (%)
-    backtest_windows: int = 1  # H-step windows at the end of the dataset that no contender trained on (see promotion)
+    backtest_windows: int = 2  # H-step windows at the end of the dataset the gate decides on (see forecast_assets/promotion.py)
     primary_metric: str = "mase"  # the metric a candidate must win on to replace the champion
     retrain_consecutive_days: int = 2  # monitored partitions the alarm must hold before a retrain is requested
     error_alarm_ratio: float = 1.5  # realised sMAPE above this multiple of the champion's test sMAPE raises the alarm

@@ -1,12 +1,15 @@
 """`python -m benchmarks.m4` runs our Dagster pipeline on an M4-format set of another frequency and keeps its contract."""
 
 import json
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from benchmarks.m4_synthetic import write_synthetic_m4
@@ -56,6 +59,7 @@ def test_m4_command_runs_the_pipeline_on_a_daily_set_and_prints_the_contract_lin
     assert np.mean([row["ours_smape"] for row in per_series]) == pytest.approx(ours["smape"], rel=1e-12)
     assert report["published_table"] is None  # no published results for a synthetic set
     assert report["timings"]["ours_train_seconds"] > 0 and report["timings"]["ours_forecast_seconds"] > 0
+    assert report["timings"]["ours_train_forecast_cpu_seconds"] > 0
     assert "peer_fit_seconds" not in report["timings"]
 
 
@@ -86,3 +90,41 @@ def test_a_short_yearly_set_runs_through_the_assets_with_its_own_horizon_and_rep
     ours = report["set_level"]["ours"]
     assert ours["msis"] > 0 and 0 <= ours["coverage"] <= 1
     assert f"MSIS={ours['msis']:.3f} coverage95={ours['coverage']:.3f}" in finished.stdout
+
+
+def test_the_benchmark_environment_follows_the_set_and_not_the_users_own_forecast_settings(tmp_path, monkeypatch):
+    from benchmarks.m4_assets import pipeline_environment
+    from benchmarks.m4_pipeline import set_rule
+
+    monkeypatch.setenv("FORECAST_CADENCE", "daily")  # a user's hourly setup left in the shell
+    monkeypatch.setenv("FORECAST_SOURCE", str(tmp_path / "their.parquet"))
+    _, rule = set_rule("Quarterly", horizon=4, season_length=2)
+    with pipeline_environment(tmp_path / "home", pd.Timestamp("1990-01-01"), rule):
+        from resources.settings import settings_from_env
+
+        settings = settings_from_env()
+        assert (settings.freq, settings.horizon, settings.season_length, settings.cadence) == ("QS", 4, 2, "yearly")
+        assert "FORECAST_SOURCE" not in os.environ
+    assert os.environ["FORECAST_CADENCE"] == "daily" and os.environ["FORECAST_SOURCE"].endswith("their.parquet")
+
+
+def test_partitions_loaded_for_another_frequency_refuse_the_set():
+    from benchmarks.m4_assets import _check_loaded_partitions
+    from benchmarks.m4_pipeline import set_rule
+    from resources.settings import ForecastSettings
+
+    loaded = SimpleNamespace(PARTITIONS_START="1990-01-01", SETTINGS=ForecastSettings(freq="MS"))
+    _check_loaded_partitions(loaded, pd.Timestamp("1995-01-01"), set_rule("Monthly")[1])  # same rule: fine
+    with pytest.raises(RuntimeError, match="freq=MS H=18 m=12; this set is freq=QS H=8 m=4: run the benchmark"):
+        _check_loaded_partitions(loaded, pd.Timestamp("1995-01-01"), set_rule("Quarterly")[1])
+    with pytest.raises(RuntimeError, match="from 1990-01-01; this set needs them from 1980-01-01"):
+        _check_loaded_partitions(loaded, pd.Timestamp("1980-01-01"), set_rule("Monthly")[1])
+
+
+def test_cpu_time_counts_a_finished_subprocess_as_the_trainers_is_counted():
+    from benchmarks.m4_pipeline import cpu_seconds
+
+    before = cpu_seconds()
+    burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    subprocess.run([sys.executable, "-c", burn], check=True, timeout=60)
+    assert cpu_seconds() - before >= 0.3

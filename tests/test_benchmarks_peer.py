@@ -37,6 +37,7 @@ def test_peer_forecasts_each_series_from_its_own_end_and_beats_the_last_value(ho
     assert np.isfinite(forecasts["forecast"]).all()
     assert result.fit_seconds > 0 and result.predict_seconds > 0
     assert result.fit_predict_seconds == pytest.approx(result.fit_seconds + result.predict_seconds)
+    assert result.fit_predict_cpu_seconds > 0
 
     insamples, outsamples = series_arrays(train), series_arrays(test)
     peer = set_level(score_series(insamples, outsamples, forecast_arrays(forecasts), 24))

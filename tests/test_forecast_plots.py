@@ -5,8 +5,9 @@ import base64
 import numpy as np
 import pandas as pd
 
-from forecast_assets.forecast_plots import (forecast_page, forecast_picture, latest_forecasts, markdown_image,
-                                            pick_series, report_url, versions_frame, versions_picture, worst_table)
+from forecast_assets.forecast_page import forecast_page
+from forecast_assets.forecast_plots import (forecast_picture, latest_forecasts, markdown_image, pick_series, report_url,
+                                            versions_frame, versions_picture, worst_table)
 
 DAY = pd.Timestamp("2024-04-02")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -49,12 +50,22 @@ def test_where_origins_overlap_the_shortest_lead_is_drawn():
     assert len(latest) == 2 * 24 and latest["step"].max() == 24
 
 
-def test_the_page_shows_every_series_worst_first_with_its_metrics():
+def test_the_page_draws_every_series_worst_first_each_linked_from_its_metrics_row():
     history, forecasts, per_series = _panel()
     page = forecast_page(history, forecasts, per_series, DAY, DAY - pd.Timedelta(days=3), title="day 2024-04-02")
-    assert page.count("<img ") == 8
+    assert page.count("<svg ") == 8
     assert page.index('id="s007"') < page.index('id="s000"')
+    assert '<a href="#s007">s007</a>' in page
     assert "coverage_95" in page and "day 2024-04-02" in page
+
+
+def test_a_chart_breaks_its_line_at_a_missing_value_and_draws_both_bands():
+    history, forecasts, per_series = _panel(1)
+    history.loc[history.index[10], "value"] = np.nan
+    page = forecast_page(history, forecasts, per_series, DAY, DAY - pd.Timedelta(days=3), title="gap")
+    history_path = page.split("<title>history</title>")[0].rsplit('d="', 1)[1]
+    assert history_path.count("M") == 2  # one gap, two pieces
+    assert "<title>80% interval</title>" in page and "<title>95% interval</title>" in page
 
 
 def test_the_worst_series_table_keeps_error_and_coverage_columns_only():
@@ -85,3 +96,17 @@ def test_model_quality_by_version_is_one_png_and_a_table_in_the_data_units():
     assert versions_picture(frame).startswith(PNG_MAGIC)
     table = metrics_table(metrics[0])
     assert "RMSE (data units)" in table and "seasonal naive, test" in table and "805" in table
+
+
+def test_the_day_s_picture_and_page_are_found_by_partition_and_linked_through_the_reports_server(tmp_path, monkeypatch):
+    from forecast_assets.forecast_plots import forecast_view_keys, forecast_view_urls
+    from resources.artifacts import LocalArtifactStore
+
+    monkeypatch.setenv("FORECAST_REPORTS_URL", "http://127.0.0.1:8501")
+    artifacts = LocalArtifactStore(root=str(tmp_path))
+    assert forecast_view_urls(artifacts, "2024-04-02") is None  # not drawn yet: nothing to link
+    for key in forecast_view_keys("2024-04-02"):
+        artifacts.write_bytes(key, b"x")
+    assert forecast_view_urls(artifacts, "2024-04-02") == (
+        "http://127.0.0.1:8501/monitoring/2024-04-02/forecasts_vs_actuals.png",
+        "http://127.0.0.1:8501/monitoring/2024-04-02/forecasts_vs_actuals.html")

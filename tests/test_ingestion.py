@@ -82,3 +82,36 @@ def test_synthetic_data_quality_events_are_named_by_the_checks(synthetic_resourc
 def test_blocking_checks_are_schema_and_non_finite_values():
     blocking = {spec.name for spec in raw_series.check_specs if spec.blocking}
     assert blocking == {"schema", "non_finite_values"}
+
+
+def test_a_backfill_run_leaves_every_partition_a_resolved_check_history(synthetic_resources):
+    instance = dg.DagsterInstance.ephemeral()
+    days = ["2024-02-05", "2024-02-06", "2024-02-07"]
+    result = dg.materialize([raw_series], resources=synthetic_resources, instance=instance, raise_on_error=True,
+                            tags={"dagster/asset_partition_range_start": days[0],
+                                  "dagster/asset_partition_range_end": days[-1]})
+    by_partition = {(e.check_name, e.partition): e for e in result.get_asset_check_evaluations()}
+    assert len(by_partition) == 8 * len(days)  # each check once per partition, none for the range as a whole
+    assert not by_partition[("flatlines", "2024-02-06")].passed  # the stuck sensor is on the day it happened
+    assert by_partition[("flatlines", "2024-02-06")].metadata["series"].value == ["s007"]
+    assert by_partition[("flatlines", "2024-02-05")].passed
+    history = instance.event_log_storage.get_asset_check_execution_history(
+        dg.AssetCheckKey(dg.AssetKey("raw_series"), "flatlines"), limit=10)
+    # Nothing left "planned" (the UI's Skipped): each partition's row is resolved and points at its materialization.
+    assert sorted((r.partition, r.status.value) for r in history) == [
+        ("2024-02-05", "SUCCEEDED"), ("2024-02-06", "FAILED"), ("2024-02-07", "SUCCEEDED")]
+    assert all(r.event.dagster_event.event_specific_data.target_materialization_data for r in history)
+
+
+def test_a_passing_check_shows_its_count_only():
+    import pandas as pd
+
+    from forecast_assets.ingestion_checks import evaluate_raw_checks
+    from resources.settings import ForecastSettings
+
+    day = pd.Timestamp("2024-02-05")
+    raw = pd.DataFrame({"series_id": "a", "timestamp": pd.date_range(day, periods=24, freq="h"),
+                        "value": [float(v) for v in range(24)]})
+    results = {r.check_name: r for r in evaluate_raw_checks(raw, day, day + pd.Timedelta(days=1), ForecastSettings())}
+    assert results["duplicate_timestamps"].passed
+    assert set(results["duplicate_timestamps"].metadata) == {"failing_rows"}

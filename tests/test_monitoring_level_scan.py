@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from monitoring.season_grid import SeasonGrid
 from monitoring.series_drift import recent_level_shift
 
 LIVE = pd.Timestamp("2024-02-01")
@@ -27,7 +28,7 @@ def scan(frame: pd.DataFrame, through_day: int) -> pd.Series:
     end = LIVE + pd.Timedelta(days=through_day + 1)
     reference, recent = frame[frame["timestamp"] < LIVE], frame[(frame["timestamp"] >= LIVE) & (frame["timestamp"] < end)]
     out = recent_level_shift(reference, recent, series="series_id", timestamp="timestamp", target="value",
-                             season_ns=pd.Timedelta("1D").value, window="1D")
+                             grid=SeasonGrid(), season=24)
     return out.iloc[0]
 
 

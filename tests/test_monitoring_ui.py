@@ -109,3 +109,30 @@ def test_make_ui_passes_its_ports_to_the_launcher():
     done = subprocess.run(["make", "-n", "--no-print-directory", "ui", "DAGSTER_PORT=3101", "EVIDENTLY_PORT=8101"],
                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
     assert "-m demo.ui --dagster-port 3101 --evidently-port 8101" in done.stdout
+
+
+def test_a_day_s_evidently_report_opens_with_its_forecasts_against_actuals(tmp_path):
+    import pandas as pd
+    from evidently import Dataset, Report
+    from evidently.metrics import MeanValue
+    from evidently.ui.workspace import Workspace
+
+    from monitoring.dashboard import FORECAST_VIEW_TITLE, NOTES, add_forecast_view
+    from resources.monitoring_local import LocalEvidentlyWorkspace
+
+    frame = pd.DataFrame({"smape_pct": [1.0, 2.0, 3.0]})
+    snapshot = Report([MeanValue(column="smape_pct")]).run(Dataset.from_pandas(frame), None)
+    assert not add_forecast_view(snapshot, None, "2024-04-02")  # forecast_accuracy drew nothing: nothing to show
+    urls = ("http://127.0.0.1:8001/monitoring/2024-04-02/forecasts_vs_actuals.png",
+            "http://127.0.0.1:8001/monitoring/2024-04-02/forecasts_vs_actuals.html")
+    assert add_forecast_view(snapshot, urls, "2024-04-02")
+    workspace = LocalEvidentlyWorkspace(path=str(tmp_path / "ws"))
+    run_id = workspace.add_snapshot(snapshot)
+
+    evidently = Workspace(workspace.location())
+    project = evidently.search_project(workspace.project_name)[0]
+    stored = evidently.get_run(project.id, run_id).dict()
+    first = stored["widgets"][0]  # what the UI draws first in the day's report
+    assert first["type"] == "text" and first["title"] == f"{FORECAST_VIEW_TITLE}, 2024-04-02"
+    assert f"]({urls[0]})" in first["params"]["text"] and f"]({urls[1]})" in first["params"]["text"]
+    assert [p.title for p in project.dashboard.model().panels][: len(NOTES)] == [t for t, _ in NOTES]

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from benchmarks.drift_report import feature_columns, synthetic_panel
-from monitoring.dashboard import PANELS, dashboard_panels
+from monitoring.dashboard import NOTES, PANELS, dashboard_panels
 from monitoring.drift import drift_report
 from resources.monitoring import MonitoringWorkspace
 from resources.monitoring_local import LocalEvidentlyWorkspace
@@ -50,7 +50,7 @@ def test_workspace_holds_one_project_with_both_snapshots_and_every_panel_once(fi
     assert len(projects) == 1 and len(evidently.list_projects()) == 1
     assert sorted(map(str, evidently.list_runs(projects[0].id))) == sorted(ids)
     titles = [panel.title for panel in projects[0].dashboard.model().panels]
-    assert titles == [title for title, _, _ in PANELS]
+    assert titles == [title for title, _ in NOTES] + [title for title, _, _ in PANELS]
     stored = {str(i): evidently.get_run(projects[0].id, i).timestamp for i in evidently.list_runs(projects[0].id)}
     assert sorted(stored.values()) == [DAY_1.to_pydatetime(), DAY_2.to_pydatetime()]
 

@@ -107,3 +107,48 @@ def test_long_series_are_fitted_on_their_latest_seasons_with_the_seasonality_sti
     early_change = np.r_[hourly[:-window] * 5, hourly[-window:]]  # what lies before the window does not count
     np.testing.assert_allclose(forecast_series(early_change, 48, 24, ("theta",))["theta"],
                                forecast_series(hourly, 48, 24, ("theta",))["theta"])
+
+
+def _window_where_ets_is_far_off(n_series: int) -> tuple:
+    """A panel of noisy level series and one validation window on which XGBoost's forecasts are close to the actuals
+    and ETS's (and so every family holding it) three times the seasonal naive's error."""
+    from trainer.family_choice import BacktestWindow
+
+    rng = np.random.default_rng(1)
+    h, n = 4, 30
+    frame = pd.concat([pd.DataFrame({"series_id": f"s{k:02d}", "timestamp": pd.date_range("2001-01-01", periods=n,
+                                     freq="MS"), "value": 100 + rng.normal(0, 5, n)}) for k in range(n_series)])
+    panel = SeriesPanel.from_frame(frame, "MS", 0)
+    origins = np.full(n_series, n - h - 1)
+    series = np.repeat(np.arange(n_series), h)
+    steps = np.tile(np.arange(1, h + 1), n_series)
+    actual = panel.values[panel.offsets[series] + origins[series] + steps]
+    last = panel.values[panel.offsets[series] + origins[series]]
+    points = {"xgboost": actual + rng.normal(0, 0.5, len(actual)), "ets": last + 3 * (actual - last) + 40,
+              "theta": actual + rng.normal(0, 0.5, len(actual)), "ces": actual + rng.normal(0, 0.5, len(actual))}
+    rows = (series, origins[series], steps)
+    return panel, BacktestWindow("validation", rows, points, np.full(len(series), 100.0), actual, origins)
+
+
+def test_families_far_behind_on_the_pilot_are_dropped_before_the_other_series_are_fitted():
+    from trainer.family_choice import SCREEN_RATIO, screen_families
+
+    panel, pilot = _window_where_ets_is_far_off(16)
+    kept, relative = screen_families(pilot, panel, 1, None, list(FAMILIES))
+    best = min(relative.values())
+    assert "ets" not in kept and "ets+theta" not in kept and {"xgboost", "theta", "ces"} <= set(kept)
+    assert all((relative[f] > SCREEN_RATIO * best) == (f not in kept) for f in FAMILIES)
+    # Too small a pilot decides nothing: every family goes on to the full sample.
+    small_panel, small_pilot = _window_where_ets_is_far_off(5)
+    assert screen_families(small_pilot, small_panel, 1, None, list(FAMILIES)) == (list(FAMILIES), {})
+
+
+def test_a_merged_window_holds_both_sets_of_series_and_only_the_members_both_forecast():
+    from trainer.family_choice import BacktestWindow, merge_windows
+
+    _, first = _window_where_ets_is_far_off(3)
+    second = BacktestWindow("validation", tuple(r[:4] for r in first.rows), {"xgboost": first.points["xgboost"][:4]},
+                            first.scale[:4], first.actual[:4], first.insample_end)
+    merged = merge_windows(first, second)
+    assert list(merged.points) == ["xgboost"] and len(merged.rows[0]) == len(merged.actual) == 12 + 4
+    assert merge_windows(first, None) is first and merge_windows(None, second) is second

@@ -87,21 +87,22 @@ def test_saved_model_reloads_and_predicts_the_same_values_as_before_saving(train
     assert (before.groupby("series_id")["timestamp"].min() > data.groupby("series_id")["timestamp"].max()).all()
 
 
-def test_by_default_the_early_stopped_model_is_shipped_without_a_refit(trained):
+def test_by_default_a_booster_is_refit_on_all_points_and_the_validated_model_kept_in_holdout(trained):
     _, root, _ = trained
     metrics = json.loads((root / "model" / "metrics.json").read_text())
-    assert metrics["params"]["refit"] is False and "refit" not in metrics["rows"]
+    assert metrics["params"]["refit"] is True
+    refit = "xgboost" in metrics["family"]  # a statistical family fits on each history anyway: nothing to refit
+    assert ("refit" in metrics["rows"]) == refit == (root / "model" / "holdout" / "model.ubj").is_file()
 
 
-def test_refit_flag_refits_on_train_and_validation_with_the_best_round_count(tmp_path):
+def test_no_refit_ships_the_early_stopped_model(tmp_path):
     synthetic_series(n_series=2, days=12).to_parquet(tmp_path / "data.parquet")
     result = run_task("--dataset-uri", str(tmp_path / "data.parquet"), "--model-dir", str(tmp_path / "model"),
-                      "--refit", *FAST)
+                      "--no-refit", *FAST)
     assert result.returncode == 0, result.stderr
     metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
-    assert metrics["params"]["refit"] is True and metrics["rows"]["refit"] > metrics["rows"]["train"]
-    assert f"refit on train+validation: {metrics['rows']['refit']} rows, {metrics['best_iteration'] + 1} rounds" \
-        in result.stderr
+    assert metrics["params"]["refit"] is False and "refit" not in metrics["rows"]
+    assert not (tmp_path / "model" / "holdout").exists()
 
 
 @pytest.mark.skipif(importlib.util.find_spec("sklearn") is None, reason="scikit-learn is not installed here")

@@ -2,9 +2,10 @@
 
 Reads a long-format Parquet dataset (series_id, timestamp, value), splits every series in time (test = last H
 points, validation = the H before, train = the rest), early-stops XGBoost on validation, calibrates the
-intervals on the validation residuals, optionally (--refit) refits on train+validation with the best round count,
-then chooses the model family (XGBoost, per-series ETS / Theta / CES, or a mean of them) on the validation and test
-windows against the seasonal naive, and scores the shipped family on test, next to the seasonal naive. Writes
+intervals on the validation residuals, then chooses the model family (XGBoost, per-series ETS / Theta / CES, or a
+mean of them) on the validation and test windows against the seasonal naive, and scores the shipped family on test,
+next to the seasonal naive; with --refit (the default) the booster is then refit on all points and the model as
+scored is written to holdout/. Writes
 model.ubj, feature_spec.json, intervals.json, family.json and metrics.json to --model-dir. gs://bucket/path is read and written through Vertex AI's
 Cloud Storage FUSE mount at /gcs/bucket/path ($TRAINER_GCS_MOUNT moves that root). Under Dagster Pipes it logs progress and reports the metrics as
 one asset materialization (through temp files locally, through GCS on Vertex AI). Bad input exits with status 2 and a one-line message on stderr.
@@ -21,7 +22,7 @@ import json  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from trainer.config import DEFAULT_PARAMS, TrainConfig  # noqa: E402
+from trainer.config import DEFAULT_PARAMS, VALIDATED_DIR, TrainConfig  # noqa: E402
 from trainer.reporting import flat_metrics, pipes_channels, pipes_metadata  # noqa: E402
 
 EXIT_BAD_INPUT = 2
@@ -78,7 +79,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     hp.add_argument("--seed", type=int, default=0, help="seed for row sampling and XGBoost")
     hp.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="XGBoost device")
     hp.add_argument("--refit", action=argparse.BooleanOptionalAction, default=TrainConfig.refit,
-                    help="refit on train+validation with the best round count (doubles the fitting time)")
+                    help="refit the shipped booster on all points with the best round count; the model as validated is "
+                    "written to holdout/ for the gate")
     p.add_argument("--asset-key", default=None, help="asset key reported under Dagster Pipes (default: the only one)")
     args = p.parse_args(argv)
     if not args.dataset_uri or not args.model_dir:
@@ -142,6 +144,8 @@ def run(args: argparse.Namespace, log=print) -> dict:
     result.metrics["skipped_series"] = skipped
     out = local_path(args.model_dir)
     result.model.save(out)
+    if result.validated is not None:  # the model as scored, for the gate (the shipped one is refit on all points)
+        result.validated.save(out / VALIDATED_DIR)
     (out / "metrics.json").write_text(json.dumps(result.metrics, indent=1))
     log(f"wrote model and metrics to {out}: " + " ".join(f"{k}={v}" for k, v in flat_metrics(result.metrics).items()
                                                            if k.startswith("test_")))

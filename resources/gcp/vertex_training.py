@@ -6,7 +6,6 @@ metadata reach the Dagster run while it runs, as the local subprocess's do.
 
 import json
 import time
-from contextlib import contextmanager
 
 import dagster as dg
 
@@ -41,22 +40,6 @@ def base_output_dir(model_dir: str) -> str:
     bucket, path = split_gs_uri(model_dir)  # Vertex workers can only write to gs:// model dirs
     parent = path.rsplit("/", 1)[0] if "/" in path else ""
     return f"gs://{bucket}/{parent}" if parent else f"gs://{bucket}"
-
-
-def prefixed_gcs_message_reader(*, key_prefix: str, **kwargs):
-    """dagster-gcp's PipesGCSMessageReader with its chunks under key_prefix instead of the bucket's root.
-
-    Built here, not at import: dagster_gcp.pipes loads Google's client libraries, which definitions must not load.
-    """
-    from dagster_gcp.pipes import PipesGCSMessageReader
-
-    class PrefixedGCSMessageReader(PipesGCSMessageReader):
-        @contextmanager
-        def get_params(self):
-            with super().get_params() as params:
-                yield {**params, "key_prefix": key_prefix + params["key_prefix"]}
-
-    return PrefixedGCSMessageReader(**kwargs)
 
 
 class VertexCustomJobBackend(TrainingBackend):
@@ -116,7 +99,9 @@ class VertexCustomJobBackend(TrainingBackend):
         if self.replica_count > 1:
             context.log.warning(f"replica_count {self.replica_count}: the trainer trains on the chief replica only; "
                                 f"the other {self.replica_count - 1} exit at once")
-        from dagster_gcp.pipes import PipesGCSContextInjector
+        from dagster_gcp.pipes import PipesGCSContextInjector  # lazily: it loads the Google clients
+
+        from resources.gcp.pipes_gcs import PrefixedGCSMessageReader
 
         client = storage_client(self.project, self.storage_endpoint or None)
         # Beside the model dir: the trainer already writes there, and Dagster reads metrics.json from there.
@@ -125,8 +110,8 @@ class VertexCustomJobBackend(TrainingBackend):
         with dg.open_pipes_session(
             context=context,
             context_injector=PipesGCSContextInjector(bucket=bucket, client=client, key_prefix=prefix),
-            message_reader=prefixed_gcs_message_reader(bucket=bucket, client=client, key_prefix=prefix,
-                                                       interval=self.pipes_interval_seconds),
+            message_reader=PrefixedGCSMessageReader(bucket=bucket, client=client, key_prefix=prefix,
+                                                     interval=self.pipes_interval_seconds),
         ) as session:
             env = {**spec.env, **session.get_bootstrap_env_vars(),
                    "TRAINER_PIPES_UPLOAD_SECONDS": str(self.pipes_interval_seconds)}

@@ -144,16 +144,10 @@ class _connect:
 
 
 def gcs_filesystem():
-    """gcsfs on the ambient Google credentials, or on STORAGE_EMULATOR_HOST (anonymously) when that is set."""
-    import os
+    """gs:// for DuckDB: gcsfs' plain JSON-API filesystem (resources/gcp/gcs_filesystem.py), anonymous on an emulator."""
+    from resources.gcp.gcs_filesystem import gcs_filesystem as plain_gcs_filesystem
 
-    # The plain JSON-API filesystem: gcsfs' default class first probes the bucket type over gRPC, which neither the
-    # emulator nor reading exports needs.
-    from gcsfs.core import GCSFileSystem
-
-    if os.getenv("STORAGE_EMULATOR_HOST"):
-        return GCSFileSystem(token="anon", endpoint_url=os.environ["STORAGE_EMULATOR_HOST"])
-    return GCSFileSystem()
+    return plain_gcs_filesystem()
 
 
 def _labels(frame: pd.DataFrame, mapping: ColumnMapping):
@@ -181,13 +175,11 @@ def _csv_line(path: str, mapping: ColumnMapping, row: pd.Series) -> Optional[int
     import csv
     import gzip
 
-    import fsspec
-
     wanted = ["" if row[column] is None or pd.isna(row[column]) else str(row[column]) for column in mapping.columns()]
     opener = gzip.open if path.lower().endswith(".gz") else open
     try:
         if path.startswith("gs://"):
-            handle = fsspec.open(path, "rt", compression="infer", newline="").open()
+            handle = gcs_filesystem().open(path, "rt", compression="infer", newline="")
         else:
             handle = opener(path, "rt", newline="")
         with handle:
