@@ -85,7 +85,11 @@ def daily_flags(panel: pd.DataFrame, live_start: pd.Timestamp, days: int, detect
                                    residual="residual", thresholds=thresholds, grid=GRID)
             flagged |= out.set_index("series_id")["target_drifted"].reindex(flagged.index, fill_value=False)
         if detector in ("scan", "combined"):
-            recent = panel[(panel["timestamp"] >= max(live_start, day - pd.Timedelta(days=2))) &
+            # The scan reads its longest span and the baseline days before it (those may be reference days).
+            span = max(scan.get("spans", DriftThresholds().scan_spans))
+            baseline = scan.get("baseline_windows", DriftThresholds().scan_baseline_windows)
+            first = day - pd.Timedelta(days=span - 1 + baseline)
+            recent = panel[(panel["timestamp"] >= (first if baseline else max(live_start, first))) &
                            (panel["timestamp"] < day + pd.Timedelta(days=1))]
             out = recent_level_shift(reference, recent, series="series_id", timestamp="timestamp", target="value",
                                      grid=GRID, season=SEASON, **scan)
@@ -130,11 +134,14 @@ def main(argv=None) -> None:
     parser.add_argument("--relative-shift", type=float, default=defaults.scan_relative_shift,
                         help="scan: least |relative level shift| of a span")
     parser.add_argument("--spans", default=",".join(map(str, defaults.scan_spans)), help="scan: spans in days")
+    parser.add_argument("--baseline", type=int, default=defaults.scan_baseline_windows,
+                        help="scan: days before the span whose level the shift is measured from (0: the reference's)")
     parser.add_argument("--pjm", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "pjm"
                         / "pjm_hourly_load.parquet", help="PJM hourly load (long format); skipped if missing")
     args = parser.parse_args(argv)
 
-    scan = {"spans": tuple(int(k) for k in args.spans.split(",")), "z": args.z, "relative_shift": args.relative_shift}
+    scan = {"spans": tuple(int(k) for k in args.spans.split(",")), "z": args.z, "relative_shift": args.relative_shift,
+            "baseline_windows": args.baseline}
     panel, truth = synthetic_cases(args.series_per_case)
     flags = daily_flags(panel, START + pd.Timedelta(days=REFERENCE_DAYS), LIVE_DAYS, args.detector, **scan)
     scored = score_synthetic(flags, truth)
@@ -150,7 +157,7 @@ def main(argv=None) -> None:
         return float(part["false_alarms"].sum() / (part["clean_days"].sum() / 30))
 
     figures = {
-        "detector": args.detector if args.detector == "one_day" else f"{args.detector}:" + f"scan(spans={args.spans},z={args.z},rel={args.relative_shift})",
+        "detector": args.detector if args.detector == "one_day" else f"{args.detector}:" + f"scan(spans={args.spans},z={args.z},rel={args.relative_shift},baseline={args.baseline})",
         "recall3_level_ge10": round(float(big["within_3"].mean()), 3),
         "recall1_level_ge10": round(float(big["within_1"].mean()), 3),
         "recall3_all": round(float(drift["within_3"].mean()), 3),
