@@ -28,6 +28,10 @@ def day_ahead_inputs(model, history: pd.DataFrame, start: pd.Timestamp, end: pd.
     steps = position - origin
     usable = (origin >= spec.min_history - 1) & (steps >= 1) & (steps <= spec.horizon)
     rows, series, origin, steps = rows[usable], series[usable], origin[usable], steps[usable]
+    if len(rows) == 0:  # no row has enough history before its origin
+        bounds = [f"{side}_{level}" for level in levels for side in ("lo", "hi")]
+        return pd.DataFrame(columns=["series_id", "timestamp", "value", *spec.feature_names, "forecast", *bounds,
+                                     "residual"])
     builder = FeatureBuilder(panel, spec)
     features, scale = builder.rows(series, origin, steps)
     prediction, _ = model.predict_rows(builder, series, origin, steps)
@@ -41,3 +45,33 @@ def day_ahead_inputs(model, history: pd.DataFrame, start: pd.Timestamp, end: pd.
         out[f"lo_{level}"], out[f"hi_{level}"] = prediction - width, prediction + width
     out["residual"] = out["value"] - out["forecast"]
     return out.reset_index(drop=True)
+
+
+def recent_interval_factors(model, history: pd.DataFrame, origin: pd.Timestamp, periods: int, levels) -> dict:
+    """Per level: the factor that makes the model's intervals cover that level of its day-ahead errors over the
+    `periods` steps before origin (trainer.intervals.conformal_factor). The trainer calibrates on one held-out
+    window; live errors drift with the season and the weather (PJM: 66% inside the 80% interval), so serving
+    rescales them on what the model just got wrong."""
+    from trainer.intervals import conformal_factor
+
+    start = origin - periods * pd.tseries.frequencies.to_offset(model.spec.freq)
+    recent = day_ahead_inputs(model, history, start, origin, levels)
+    factors = {}
+    for level in levels:
+        half = (recent[f"hi_{level}"] - recent[f"lo_{level}"]) / 2
+        scores = (recent["value"] - recent["forecast"]).abs() / half.where(half > 0)
+        # Only ever wider: right after a retrain the recent days are in the refit model's own training data.
+        factors[level] = max(conformal_factor(scores.to_numpy(dtype=float), level), 1.0)
+    return factors
+
+
+def rescaled_intervals(forecasts: pd.DataFrame, factors: dict, floor: float | None) -> pd.DataFrame:
+    """forecasts with each level's interval half-width multiplied by its factor around the point forecast."""
+    out = forecasts.copy()
+    for level, factor in factors.items():
+        lo, hi = f"lo_{level}", f"hi_{level}"
+        half = (out[hi] - out["forecast"]).clip(lower=0) * factor
+        out[lo], out[hi] = out["forecast"] - half, out["forecast"] + half
+        if floor is not None:
+            out[lo] = out[lo].clip(lower=floor)
+    return out
