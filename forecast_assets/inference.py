@@ -74,7 +74,6 @@ def recent_history(warehouse: Warehouse, period_start: pd.Timestamp, origin: pd.
 def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSettings, registry: ModelRegistry,
                     warehouse: Warehouse):
     """H steps from the partition's end (its origin) for every series active in it, with intervals and lineage."""
-    from trainer.families import XGBOOST
     from trainer.model import ForecastModel
 
     window = context.partition_time_window
@@ -96,10 +95,9 @@ def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSetting
         levels = tuple(settings.interval_levels)
         forecasts = model.predict(history, levels=levels, on_short="skip")
         skipped = forecasts.attrs.get("skipped_series", [])
-        if model.family == XGBOOST:  # the day-ahead errors below are the booster's (model_inputs.day_ahead_inputs)
-            # Conformal rescaling on the champion's day-ahead errors of the last week (7 seasons).
-            factors = recent_interval_factors(model, history, origin, 7 * settings.season_length, levels)
-            forecasts = rescaled_intervals(forecasts, factors, model.floor)
+        # Conformal rescaling on the champion's errors over the last 7 seasons (a week of hourly data).
+        factors = recent_interval_factors(model, history, origin, 7 * settings.season_length, levels)
+        forecasts = rescaled_intervals(forecasts, factors, model.floor)
         forecasts["method"] = "model"
     if skipped:
         fallback = seasonal_naive_forecasts(history[history["series_id"].isin(skipped)], origin, settings)

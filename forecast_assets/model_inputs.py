@@ -48,21 +48,27 @@ def day_ahead_inputs(model, history: pd.DataFrame, start: pd.Timestamp, end: pd.
 
 
 def recent_interval_factors(model, history: pd.DataFrame, origin: pd.Timestamp, periods: int, levels) -> dict:
-    """Per level: the factor that makes the model's intervals cover that level of its day-ahead errors over the
-    `periods` steps before origin (trainer.intervals.conformal_factor). The trainer calibrates on one held-out
-    window; live errors drift with the season and the weather (PJM: 66% inside the 80% interval), so serving
-    rescales them on what the model just got wrong."""
+    """Per level: the factor that makes the model's intervals cover that level of its own forecasts' errors over the
+    partitions of the `periods` steps before origin (each forecast from its partition's origin, as batch_forecasts
+    issued it; trainer.intervals.conformal_factor). The trainer calibrates on one held-out window; live errors drift
+    with the season and the weather (PJM: 66% inside the 80% interval), so serving rescales on what it just got
+    wrong."""
     from trainer.intervals import conformal_factor
 
     start = origin - periods * pd.tseries.frequencies.to_offset(model.spec.freq)
-    recent = day_ahead_inputs(model, history, start, origin, levels)
-    factors = {}
-    for level in levels:
-        half = (recent[f"hi_{level}"] - recent[f"lo_{level}"]) / 2
-        scores = (recent["value"] - recent["forecast"]).abs() / half.where(half > 0)
-        # Only ever wider: right after a retrain the recent days are in the refit model's own training data.
-        factors[level] = max(conformal_factor(scores.to_numpy(dtype=float), level), 1.0)
-    return factors
+    recent = history[(history["timestamp"] >= start) & (history["timestamp"] < origin) & history["value"].notna()]
+    origins = sorted(partition_starts(recent["timestamp"]).unique())
+    scores = {level: [] for level in levels}
+    for first, stop in zip(origins, [*origins[1:], origin]):
+        forecast = model.predict(history[history["timestamp"] < first], levels=levels, on_short="skip")
+        scored = forecast[(forecast["timestamp"] >= first) & (forecast["timestamp"] < stop)].merge(
+            recent[["series_id", "timestamp", "value"]], on=["series_id", "timestamp"])
+        for level in levels:
+            half = scored[f"hi_{level}"] - scored["forecast"]  # the upper bound is never floored
+            scores[level].append(((scored["value"] - scored["forecast"]).abs() / half.where(half > 0)).to_numpy())
+    # Only ever wider: right after a retrain the recent days are in the refit model's own training data.
+    return {level: max(conformal_factor(np.concatenate(scores[level] or [np.empty(0)]), level), 1.0)
+            for level in levels}
 
 
 def rescaled_intervals(forecasts: pd.DataFrame, factors: dict, floor: float | None) -> pd.DataFrame:
