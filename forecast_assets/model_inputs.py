@@ -60,7 +60,10 @@ def recent_interval_factors(model, history: pd.DataFrame, origin: pd.Timestamp, 
     origins = sorted(partition_starts(recent["timestamp"]).unique())
     scores = {level: [] for level in levels}
     for first, stop in zip(origins, [*origins[1:], origin]):
-        forecast = model.predict(history[history["timestamp"] < first], levels=levels, on_short="skip")
+        before = history[history["timestamp"] < first]
+        if before.empty:  # the loaded history starts at this partition: nothing to forecast it from
+            continue
+        forecast = model.predict(before, levels=levels, on_short="skip")
         scored = forecast[(forecast["timestamp"] >= first) & (forecast["timestamp"] < stop)].merge(
             recent[["series_id", "timestamp", "value"]], on=["series_id", "timestamp"])
         for level in levels:
