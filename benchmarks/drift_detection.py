@@ -31,13 +31,14 @@ GRID = SeasonGrid()  # hourly data, hour-of-week slots, daily windows (as drift_
 SEASON = GRID.periods[0]
 
 
-def synthetic_cases(series_per_case: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def synthetic_cases(series_per_case: int, seed: int = 0,
+                    reference_days: int = REFERENCE_DAYS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(long panel, truth: series_id, kind, size, break_day) for every case; breaks on live days 3-12."""
     rng = np.random.default_rng(seed)
-    ts = pd.date_range(START, periods=(REFERENCE_DAYS + LIVE_DAYS) * 24, freq="h")
+    ts = pd.date_range(START, periods=(reference_days + LIVE_DAYS) * 24, freq="h")
     hour, dow = ts.hour.to_numpy(), ts.dayofweek.to_numpy()
     day_index = ((ts - START) // pd.Timedelta(days=1)).to_numpy()
-    live0 = REFERENCE_DAYS
+    live0 = reference_days
     frames, truth = [], []
     for case_no, (kind, size) in enumerate(CASES):
         for j in range(series_per_case):
@@ -68,10 +69,11 @@ def synthetic_cases(series_per_case: int, seed: int = 0) -> tuple[pd.DataFrame, 
     return pd.concat(frames, ignore_index=True), pd.DataFrame(truth)
 
 
-def daily_flags(panel: pd.DataFrame, live_start: pd.Timestamp, days: int, detector: str, **scan) -> pd.DataFrame:
+def daily_flags(panel: pd.DataFrame, live_start: pd.Timestamp, days: int, detector: str,
+                reference_days: int = REFERENCE_DAYS, **scan) -> pd.DataFrame:
     """series_id x live day (0..days-1): True where the detector flags the series on that day's monitoring run."""
     thresholds = DriftThresholds()
-    reference = panel[(panel["timestamp"] >= live_start - pd.Timedelta(days=REFERENCE_DAYS)) &
+    reference = panel[(panel["timestamp"] >= live_start - pd.Timedelta(days=reference_days)) &
                       (panel["timestamp"] < live_start)]
     columns = {}
     for d in range(days):
@@ -85,7 +87,11 @@ def daily_flags(panel: pd.DataFrame, live_start: pd.Timestamp, days: int, detect
                                    residual="residual", thresholds=thresholds, grid=GRID)
             flagged |= out.set_index("series_id")["target_drifted"].reindex(flagged.index, fill_value=False)
         if detector in ("scan", "combined"):
-            recent = panel[(panel["timestamp"] >= max(live_start, day - pd.Timedelta(days=2))) &
+            # The scan reads its longest span and the baseline days before it (those may be reference days).
+            span = max(scan.get("spans", DriftThresholds().scan_spans))
+            baseline = scan.get("baseline_windows", DriftThresholds().scan_baseline_windows)
+            first = day - pd.Timedelta(days=span - 1 + baseline)
+            recent = panel[(panel["timestamp"] >= (first if baseline else max(live_start, first))) &
                            (panel["timestamp"] < day + pd.Timedelta(days=1))]
             out = recent_level_shift(reference, recent, series="series_id", timestamp="timestamp", target="value",
                                      grid=GRID, season=SEASON, **scan)
@@ -108,15 +114,17 @@ def score_synthetic(flags: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def pjm_false_alarms(path: Path, detector: str, live_days: int = 20, **scan) -> tuple[float, int]:
+def pjm_false_alarms(path: Path, detector: str, live_days: int = 20, reference_days: int = REFERENCE_DAYS,
+                     **scan) -> tuple[float, int]:
     """(alarms per series-month, days with any alarm) on the last `live_days` full days of the PJM file."""
     pjm = pd.read_parquet(path)
     pjm = pjm.groupby(["series_id", "timestamp"], as_index=False)["value"].mean()
     last_day = pjm["timestamp"].max().normalize()
     live_start = last_day - pd.Timedelta(days=live_days)
-    recent = pjm[pjm["timestamp"] >= live_start - pd.Timedelta(days=REFERENCE_DAYS)]
+    recent = pjm[pjm["timestamp"] >= live_start - pd.Timedelta(days=reference_days)]
     active = recent.loc[recent["timestamp"] >= live_start, "series_id"].unique()
-    flags = daily_flags(recent[recent["series_id"].isin(active)], live_start, live_days, detector, **scan)
+    flags = daily_flags(recent[recent["series_id"].isin(active)], live_start, live_days, detector, reference_days,
+                        **scan)
     return float(flags.to_numpy().sum() / (len(flags) * live_days / 30)), int(flags.any(axis=0).sum())
 
 
@@ -125,18 +133,24 @@ def main(argv=None) -> None:
     parser.add_argument("--detector", choices=("combined", "scan", "one_day"), default="combined",
                         help="combined (what drift_report flags): the one-day test or the 2-3 day level-shift scan")
     parser.add_argument("--series-per-case", type=int, default=12)
+    parser.add_argument("--reference-days", type=int, default=REFERENCE_DAYS,
+                        help="days of reference before the live period (drift_report: drift_reference_periods)")
     defaults = DriftThresholds()
     parser.add_argument("--z", type=float, default=defaults.scan_z, help="scan: least |score| of a span")
     parser.add_argument("--relative-shift", type=float, default=defaults.scan_relative_shift,
                         help="scan: least |relative level shift| of a span")
     parser.add_argument("--spans", default=",".join(map(str, defaults.scan_spans)), help="scan: spans in days")
+    parser.add_argument("--baseline", type=int, default=defaults.scan_baseline_windows,
+                        help="scan: days before the span whose level the shift is measured from (0: the reference's)")
     parser.add_argument("--pjm", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "pjm"
                         / "pjm_hourly_load.parquet", help="PJM hourly load (long format); skipped if missing")
     args = parser.parse_args(argv)
 
-    scan = {"spans": tuple(int(k) for k in args.spans.split(",")), "z": args.z, "relative_shift": args.relative_shift}
-    panel, truth = synthetic_cases(args.series_per_case)
-    flags = daily_flags(panel, START + pd.Timedelta(days=REFERENCE_DAYS), LIVE_DAYS, args.detector, **scan)
+    scan = {"spans": tuple(int(k) for k in args.spans.split(",")), "z": args.z, "relative_shift": args.relative_shift,
+            "baseline_windows": args.baseline}
+    panel, truth = synthetic_cases(args.series_per_case, reference_days=args.reference_days)
+    flags = daily_flags(panel, START + pd.Timedelta(days=args.reference_days), LIVE_DAYS, args.detector,
+                        args.reference_days, **scan)
     scored = score_synthetic(flags, truth)
     scored["within_1"], scored["within_3"] = scored["delay"] <= 1, scored["delay"] <= 3
     drift = scored[~scored["kind"].isin(["control", "holiday"])]
@@ -150,7 +164,7 @@ def main(argv=None) -> None:
         return float(part["false_alarms"].sum() / (part["clean_days"].sum() / 30))
 
     figures = {
-        "detector": args.detector if args.detector == "one_day" else f"{args.detector}:" + f"scan(spans={args.spans},z={args.z},rel={args.relative_shift})",
+        "detector": args.detector if args.detector == "one_day" else f"{args.detector}:" + f"scan(spans={args.spans},z={args.z},rel={args.relative_shift},baseline={args.baseline})",
         "recall3_level_ge10": round(float(big["within_3"].mean()), 3),
         "recall1_level_ge10": round(float(big["within_1"].mean()), 3),
         "recall3_all": round(float(drift["within_3"].mean()), 3),
@@ -161,7 +175,7 @@ def main(argv=None) -> None:
         "false_alarms_per_series_month_before_breaks": round(per_month([k for k, _ in CASES]), 3),
     }
     if args.pjm.is_file():
-        rate, days = pjm_false_alarms(args.pjm, args.detector, **scan)
+        rate, days = pjm_false_alarms(args.pjm, args.detector, reference_days=args.reference_days, **scan)
         figures.update(pjm_false_alarms_per_series_month=round(rate, 3), pjm_alarm_days=days)
     print(" ".join(f"{k}={v}" for k, v in figures.items()))
 

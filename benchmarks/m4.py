@@ -6,8 +6,9 @@ beside sNaive and Naive2.
 F is an M4 frequency (Yearly, Quarterly, Monthly, Weekly, Daily, Hourly) or M3's Other; H and m default to the M4
 rules (Other: 8 and 1) and can be overridden for sets that follow other rules. Writes a JSON (per-series results,
 set-level figures, the published table with our row and the peer's at their ranks, timings) and prints a short
-table with sMAPE, MASE, OWA and the 95% interval's MSIS and coverage; the last line is `sMAPE=<x> MASE=<y> OWA=<z>`
-for our pipeline. OWA follows the published table's convention (from the figures rounded to 3 decimals, see
+table with sMAPE, MASE, OWA and the 95% interval's MSIS and coverage, then the wall and CPU time of both sides (ours
+counts the trainer subprocess; CPU time is the steadier figure on shared cores); the last line is
+`sMAPE=<x> MASE=<y> OWA=<z>` for our pipeline. OWA follows the published table's convention (from the figures rounded to 3 decimals, see
 m4_scoring.published_owa). An M3 folder (its published_results.csv beside the category folders) is scored as the
 M3 competition did (negative forecasts set to zero) and ranked by sMAPE.
 """

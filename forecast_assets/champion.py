@@ -89,12 +89,14 @@ def champion_model(context: dg.AssetExecutionContext, settings: ForecastSettings
     candidate = candidate_to_judge(context, registry)
     champion = registry.alias(CHAMPION)
     # The candidate's own dataset: its last windows were held out of its validated model, and are newer than the
-    # champion's training data.
+    # champion's training data. Both are judged as validated (before their refit), so neither has trained on the
+    # windows: the champion's refit model may have (retrained two days ago, it saw half of them) and would win
+    # on its own training data; the refit of the winner is what serves.
     data = load_dataset(artifacts, candidate.dataset_version)
     rows = {"candidate": backtest_rows(registry, candidate, data, settings, validated=True),
             "seasonal_naive": backtest_rows(registry, None, data, settings)}
     if champion is not None and champion.version != candidate.version:
-        rows["champion"] = backtest_rows(registry, champion, data, settings)
+        rows["champion"] = backtest_rows(registry, champion, data, settings, validated=True)
     decision = decide_promotion(rows["candidate"], rows.get("champion"), rows["seasonal_naive"],
                                 settings.primary_metric)
     if decision.action == PROMOTE:

@@ -130,10 +130,14 @@ def report_url(uri: str, artifacts_root: str | None = None) -> str:
 
 
 def worst_table(per_series: pd.DataFrame, rows: int = 5) -> str:
-    """The worst series by sMAPE as a markdown table narrow enough for the asset page (error and coverage only)."""
-    columns = ["series_id", "smape", "mase", "rmse", "bias", *[c for c in per_series.columns if c.startswith("coverage_")]]
-    worst = per_series.sort_values("smape", ascending=False).head(rows)[columns]
-    return worst.round(3).to_markdown(index=False)
+    """The worst series by sMAPE as a markdown table narrow enough for the asset page's metadata column: error and
+    interval coverage with short headers (RMSE and bias per series are on the page with every series)."""
+    coverage = [c for c in per_series.columns if c.startswith("coverage_")]
+    worst = per_series.sort_values("smape", ascending=False).head(rows)
+    table = pd.DataFrame({"series": worst["series_id"].astype(str), "sMAPE %": worst["smape"].round(1),
+                          "MASE": worst["mase"].round(2),
+                          **{f"in {c[len('coverage_'):]}%": worst[c].round(2) for c in coverage}})
+    return table.to_markdown(index=False)
 
 
 def forecast_view_keys(partition_key: str) -> tuple[str, str]:

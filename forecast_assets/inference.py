@@ -10,6 +10,7 @@ from forecast_assets.champion import champion_model
 from forecast_assets.cleaning import clean_series
 from forecast_assets.forecast_checks import FORECAST_CHECKS, evaluate_forecast_checks
 from forecast_assets.ingestion import raw_series
+from forecast_assets.model_inputs import recent_interval_factors, rescaled_intervals
 from forecast_assets.partitions import LOOKBACK_PARTITIONS, time_partitions
 from resources.registry import CHAMPION, ModelRegistry, serves_seasonal_naive
 from resources.settings import ForecastSettings
@@ -87,11 +88,16 @@ def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSetting
     if history.empty:
         raise dg.Failure(f"batch_forecasts: no series delivered observations in partition {context.partition_key} "
                          f"(before origin {origin}); collect that raw_series partition first")
+    factors = {}
     if serves_seasonal_naive(champion):  # the gate found no model that beats the seasonal naive
         forecasts, skipped = None, sorted(history["series_id"].unique())
     else:
-        forecasts = model.predict(history, levels=tuple(settings.interval_levels), on_short="skip")
+        levels = tuple(settings.interval_levels)
+        forecasts = model.predict(history, levels=levels, on_short="skip")
         skipped = forecasts.attrs.get("skipped_series", [])
+        # Conformal rescaling on the champion's errors over the last 7 seasons (a week of hourly data).
+        factors = recent_interval_factors(model, history, origin, 7 * settings.season_length, levels)
+        forecasts = rescaled_intervals(forecasts, factors, model.floor)
         forecasts["method"] = "model"
     if skipped:
         fallback = seasonal_naive_forecasts(history[history["series_id"].isin(skipped)], origin, settings)
@@ -105,6 +111,7 @@ def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSetting
         "fallback_count": len(skipped),
         "model_version": champion.version,
         "served_by": "seasonal_naive" if serves_seasonal_naive(champion) else "model",
+        "interval_factors": dg.MetadataValue.json({str(level): round(f, 3) for level, f in factors.items()}),
         "dataset_version": champion.dataset_version,
         "preview": dg.MetadataValue.md(forecasts.head(8).round(2).to_markdown(index=False)),
     })

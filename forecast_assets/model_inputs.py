@@ -28,6 +28,10 @@ def day_ahead_inputs(model, history: pd.DataFrame, start: pd.Timestamp, end: pd.
     steps = position - origin
     usable = (origin >= spec.min_history - 1) & (steps >= 1) & (steps <= spec.horizon)
     rows, series, origin, steps = rows[usable], series[usable], origin[usable], steps[usable]
+    if len(rows) == 0:  # no row has enough history before its origin
+        bounds = [f"{side}_{level}" for level in levels for side in ("lo", "hi")]
+        return pd.DataFrame(columns=["series_id", "timestamp", "value", *spec.feature_names, "forecast", *bounds,
+                                     "residual"])
     builder = FeatureBuilder(panel, spec)
     features, scale = builder.rows(series, origin, steps)
     prediction, _ = model.predict_rows(builder, series, origin, steps)
@@ -41,3 +45,39 @@ def day_ahead_inputs(model, history: pd.DataFrame, start: pd.Timestamp, end: pd.
         out[f"lo_{level}"], out[f"hi_{level}"] = prediction - width, prediction + width
     out["residual"] = out["value"] - out["forecast"]
     return out.reset_index(drop=True)
+
+
+def recent_interval_factors(model, history: pd.DataFrame, origin: pd.Timestamp, periods: int, levels) -> dict:
+    """Per level: the factor that makes the model's intervals cover that level of its own forecasts' errors over the
+    partitions of the `periods` steps before origin (each forecast from its partition's origin, as batch_forecasts
+    issued it; trainer.intervals.conformal_factor). The trainer calibrates on one held-out window; live errors drift
+    with the season and the weather (PJM: 66% inside the 80% interval), so serving rescales on what it just got
+    wrong."""
+    from trainer.intervals import conformal_factor
+
+    start = origin - periods * pd.tseries.frequencies.to_offset(model.spec.freq)
+    recent = history[(history["timestamp"] >= start) & (history["timestamp"] < origin) & history["value"].notna()]
+    origins = sorted(partition_starts(recent["timestamp"]).unique())
+    scores = {level: [] for level in levels}
+    for first, stop in zip(origins, [*origins[1:], origin]):
+        forecast = model.predict(history[history["timestamp"] < first], levels=levels, on_short="skip")
+        scored = forecast[(forecast["timestamp"] >= first) & (forecast["timestamp"] < stop)].merge(
+            recent[["series_id", "timestamp", "value"]], on=["series_id", "timestamp"])
+        for level in levels:
+            half = scored[f"hi_{level}"] - scored["forecast"]  # the upper bound is never floored
+            scores[level].append(((scored["value"] - scored["forecast"]).abs() / half.where(half > 0)).to_numpy())
+    # Only ever wider: right after a retrain the recent days are in the refit model's own training data.
+    return {level: max(conformal_factor(np.concatenate(scores[level] or [np.empty(0)]), level), 1.0)
+            for level in levels}
+
+
+def rescaled_intervals(forecasts: pd.DataFrame, factors: dict, floor: float | None) -> pd.DataFrame:
+    """forecasts with each level's interval half-width multiplied by its factor around the point forecast."""
+    out = forecasts.copy()
+    for level, factor in factors.items():
+        lo, hi = f"lo_{level}", f"hi_{level}"
+        half = (out[hi] - out["forecast"]).clip(lower=0) * factor
+        out[lo], out[hi] = out["forecast"] - half, out["forecast"] + half
+        if floor is not None:
+            out[lo] = out[lo].clip(lower=floor)
+    return out

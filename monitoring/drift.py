@@ -57,6 +57,7 @@ class DriftThresholds:
     scan_spans: tuple = (2, 3)  # per series: the last 2 and 3 days are scanned for a persistent level shift
     scan_z: float = 3.5  # ... significant: this many reference standard deviations of a span's shift
     scan_relative_shift: float = 0.07  # ... material: at least a 7% change of the level on each day of the span
+    scan_baseline_windows: int = 0  # ... measured from the level of this many windows before the span (0: reference)
 
 
 @dataclasses.dataclass

@@ -165,12 +165,17 @@ def _flag(score: pd.Series, shift: pd.Series, thresholds) -> pd.Series:
 
 
 def recent_level_shift(reference, recent, *, series, timestamp, target, grid: SeasonGrid, season: int,
-                       spans=(2, 3), z: float = 3.0, relative_shift: float = 0.05) -> pd.DataFrame:
+                       spans=(2, 3), z: float = 3.0, relative_shift: float = 0.05,
+                       baseline_windows: int = 0) -> pd.DataFrame:
     """A scan over the last k windows (days) for a persistent level shift of each series. For every span k in
     `spans`, the relative shift of the last k days is scored against the spread of k-day shifts in the reference
     (rolling k-day windows of the same series, so autocorrelated noise such as weather is in the yardstick). A span
     fires when it is significant (|score| >= z), material (|shift| >= relative_shift) and persistent (every day in it
     moved the same way by at least relative_shift, so a one-day holiday dip followed by an ordinary day is not a shift).
+
+    baseline_windows > 0: the shift is measured against the level of that many windows just before the span (read
+    from `recent`, which must reach back so far) instead of the reference's: the same statistic over the reference
+    is the yardstick. The local level carries the slow "weather" of the series, so a step stands out more clearly.
 
     Why a scan and not the one-day test: one day must clear a bar high enough for one noisy day, so a 10% shift that
     is plain over two or three days was never flagged (benchmarks/drift_detection.py). Returns one row per series of
@@ -180,19 +185,16 @@ def recent_level_shift(reference, recent, *, series, timestamp, target, grid: Se
     ref_days = _window_sums(ref, series=series, target=target, residual=None, window_key=grid.windows(ref[timestamp]))
     cur_days = _window_sums(cur, series=series, target=target, residual=None, window_key=grid.windows(cur[timestamp]))
     cur_days = cur_days[cur_days["expected"] > 0]
-    daily_shift = cur_days["dev"] / cur_days["expected"]
     ids = pd.Index(recent[series].drop_duplicates().sort_values(), name=series)
     best = pd.DataFrame({"level_shift": np.nan, "level_shift_score": 0.0, "level_shift_span": 0,
                          "level_shifted": False}, index=ids)
     for k in spans:
-        ref_k = ref_days.groupby(level=0, group_keys=False).apply(lambda g: g.rolling(k).sum()).dropna()
-        ref_k = ref_k[ref_k["expected"] > 0]
-        spread = (ref_k["dev"] / ref_k["expected"]).groupby(level=0).std(ddof=1).reindex(ids)
+        spread = _span_shifts(ref_days, k, baseline_windows).groupby(level=0).std(ddof=1).reindex(ids)
+        shift = _span_shifts(cur_days, k, baseline_windows).groupby(level=0).last().reindex(ids)
         last_k = cur_days.groupby(level=0).tail(k)
-        grouped = last_k.groupby(level=0)
-        enough = grouped.size().reindex(ids).fillna(0) >= k
-        shift = (grouped["dev"].sum() / grouped["expected"].sum()).reindex(ids)
-        days = daily_shift.loc[last_k.index]
+        enough = last_k.groupby(level=0).size().reindex(ids).fillna(0) >= k
+        base = _baseline(cur_days, k, baseline_windows).groupby(level=0).last().reindex(ids).fillna(0.0)
+        days = (last_k["dev"] / last_k["expected"]).sub(base.reindex(last_k.index.get_level_values(0)).to_numpy())
         # Persistent: every day of the span moved the same way by a material amount.
         least = days.groupby(level=0).min().reindex(ids), days.groupby(level=0).max().reindex(ids)
         same_way = (least[0] >= relative_shift) | (least[1] <= -relative_shift)
@@ -203,3 +205,21 @@ def recent_level_shift(reference, recent, *, series, timestamp, target, grid: Se
         best.loc[stronger, update.columns] = update[stronger]
         best["level_shifted"] |= fired
     return best.reset_index()
+
+
+def _baseline(days: pd.DataFrame, k: int, baseline_windows: int) -> pd.Series:
+    """Per (series, window): relative level of the baseline_windows windows before the k-window span ending there
+    (0: the reference's own level)."""
+    if baseline_windows <= 0:
+        return pd.Series(0.0, index=days.index)
+    rolled = days.groupby(level=0, group_keys=False).apply(
+        lambda g: g.rolling(baseline_windows).sum().shift(k))
+    return rolled["dev"] / rolled["expected"].where(rolled["expected"] > 0)
+
+
+def _span_shifts(days: pd.DataFrame, k: int, baseline_windows: int) -> pd.Series:
+    """Per (series, window): relative shift of the k-window span ending there against the baseline; NaN where the
+    span or the baseline is incomplete."""
+    rolled = days.groupby(level=0, group_keys=False).apply(lambda g: g.rolling(k).sum())
+    shift = rolled["dev"] / rolled["expected"].where(rolled["expected"] > 0)
+    return (shift - _baseline(days, k, baseline_windows)).dropna()

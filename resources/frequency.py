@@ -15,6 +15,9 @@ from trainer.features import FeatureSpec
 CADENCES = ("daily", "weekly", "monthly", "yearly")
 DERIVED_FIELDS = ("horizon", "season_length", "cadence", "dataset_window_periods", "serving_lookback_periods",
                   "drift_reference_periods")
+# The least days between two drift-triggered retrains at each cadence: the scheduled retrain's beat (daily partitions:
+# weekly; weekly: monthly; monthly: quarterly; yearly: yearly), so drift never retrains more often than the schedule.
+RETRAIN_COOLDOWN_DAYS = {"daily": 7, "weekly": 28, "monthly": 91, "yearly": 365}
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,12 @@ import dagster as dg
 import pandas as pd
 from pydantic import model_validator
 
-from resources.frequency import DERIVED_FIELDS, frequency_defaults, steps_between
+from resources.frequency import DERIVED_FIELDS, RETRAIN_COOLDOWN_DAYS, frequency_defaults, steps_between
 
 # The settings a user may set from the environment, and their types (FORECAST_<NAME>).
 ENV_SETTINGS = {"freq": str, "horizon": int, "season_length": int, "dataset_window_periods": int,
-                "serving_lookback_periods": int, "drift_reference_periods": int, "cadence": str}
+                "serving_lookback_periods": int, "drift_reference_periods": int, "cadence": str,
+                "retrain_cooldown_days": int}
 
 
 class ForecastSettings(dg.ConfigurableResource):
@@ -38,7 +39,7 @@ class ForecastSettings(dg.ConfigurableResource):
     primary_metric: str = "mase"  # the metric a candidate must win on to replace the champion
     retrain_consecutive_days: int = 2  # monitored partitions the alarm must hold before a retrain is requested
     error_alarm_ratio: float = 1.5  # realised sMAPE above this multiple of the champion's test sMAPE raises the alarm
-    retrain_cooldown_days: int = 7  # least days between two drift-triggered retrains
+    retrain_cooldown_days: int = 0  # least days between two drift-triggered retrains (hourly data: 7, monthly: 91)
     trainer_image: str = "forecast-trainer:local"  # recorded with every model version; the image Vertex AI runs
 
     @model_validator(mode="before")
@@ -48,7 +49,10 @@ class ForecastSettings(dg.ConfigurableResource):
         if not isinstance(data, dict):
             return data
         defaults = frequency_defaults(data.get("freq") or "h")
-        return {**data, **{name: getattr(defaults, name) for name in DERIVED_FIELDS if not data.get(name)}}
+        filled = {**data, **{name: getattr(defaults, name) for name in DERIVED_FIELDS if not data.get(name)}}
+        if not filled.get("retrain_cooldown_days"):  # from the cadence in use, the user's own included
+            filled["retrain_cooldown_days"] = RETRAIN_COOLDOWN_DAYS.get(filled["cadence"], 7)
+        return filled
 
     @property
     def offset(self) -> pd.DateOffset:

@@ -92,20 +92,29 @@ def test_a_short_yearly_set_runs_through_the_assets_with_its_own_horizon_and_rep
     assert f"MSIS={ours['msis']:.3f} coverage95={ours['coverage']:.3f}" in finished.stdout
 
 
-def test_the_benchmark_environment_follows_the_set_and_not_the_users_own_forecast_settings(tmp_path, monkeypatch):
-    from benchmarks.m4_assets import pipeline_environment
-    from benchmarks.m4_pipeline import set_rule
+FOLLOWS_THE_SET = """
+import os, sys
+import pandas as pd
+from benchmarks.m4_assets import pipeline_environment
+from benchmarks.m4_pipeline import set_rule
+_, rule = set_rule("Quarterly", horizon=4, season_length=2)
+with pipeline_environment(__import__("pathlib").Path(sys.argv[1]), pd.Timestamp("1990-01-01"), rule):
+    from resources.settings import settings_from_env
+    settings = settings_from_env()
+    print(settings.freq, settings.horizon, settings.season_length, settings.cadence, "FORECAST_SOURCE" in os.environ)
+print(os.environ["FORECAST_CADENCE"], os.environ["FORECAST_SOURCE"])
+"""
 
-    monkeypatch.setenv("FORECAST_CADENCE", "daily")  # a user's hourly setup left in the shell
-    monkeypatch.setenv("FORECAST_SOURCE", str(tmp_path / "their.parquet"))
-    _, rule = set_rule("Quarterly", horizon=4, season_length=2)
-    with pipeline_environment(tmp_path / "home", pd.Timestamp("1990-01-01"), rule):
-        from resources.settings import settings_from_env
 
-        settings = settings_from_env()
-        assert (settings.freq, settings.horizon, settings.season_length, settings.cadence) == ("QS", 4, 2, "yearly")
-        assert "FORECAST_SOURCE" not in os.environ
-    assert os.environ["FORECAST_CADENCE"] == "daily" and os.environ["FORECAST_SOURCE"].endswith("their.parquet")
+def test_the_benchmark_environment_follows_the_set_and_not_the_users_own_forecast_settings(tmp_path):
+    # In a fresh process, as the benchmark runs: partitions are fixed when their module first loads.
+    env = {**os.environ, "FORECAST_CADENCE": "daily", "FORECAST_SOURCE": str(tmp_path / "their.parquet")}
+    done = subprocess.run([sys.executable, "-c", FOLLOWS_THE_SET, str(tmp_path / "home")], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    inside, after = done.stdout.splitlines()[-2:]
+    assert inside == "QS 4 2 yearly False"  # the set's rule, not the user's cadence or source
+    assert after == f"daily {tmp_path / 'their.parquet'}"  # and the user's own settings are back afterwards
 
 
 def test_partitions_loaded_for_another_frequency_refuse_the_set():

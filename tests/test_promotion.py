@@ -59,3 +59,14 @@ def test_a_candidate_not_beating_the_naive_leaves_a_champion_that_does():
 def test_when_neither_candidate_nor_champion_beats_the_naive_the_naive_serves():
     decision = decide_promotion(rows([1.05] * 4), rows([1.2] * 4), NAIVE)
     assert decision.action == SEASONAL_NAIVE and "neither the candidate nor the champion" in decision.reason
+
+
+def test_the_gate_uses_fewer_windows_when_the_shortest_series_has_fewer():
+    from forecast_assets.champion import gate_windows
+    from resources.settings import ForecastSettings
+
+    settings = ForecastSettings(freq="YE", horizon=6, backtest_windows=2)
+    long = pd.DataFrame({"series_id": "a", "value": np.arange(40.0)})
+    assert gate_windows(long, settings) == 2
+    short = pd.concat([long, pd.DataFrame({"series_id": "b", "value": np.arange(10.0)})])  # one window of 6 + 4
+    assert gate_windows(short, settings) == 1

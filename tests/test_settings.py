@@ -28,6 +28,14 @@ def test_explicit_values_override_the_frequency_defaults():
     assert ForecastSettings().dataset_window_periods == 90 * 24  # hourly: 90 days
 
 
+@pytest.mark.parametrize("freq,cadence,cooldown", [("h", None, 7), ("D", None, 28), ("MS", None, 91), ("QS", None, 365),
+                                                    ("h", "weekly", 28)])
+def test_drift_retrains_cool_down_for_the_scheduled_retrains_beat_of_the_cadence_in_use(freq, cadence, cooldown):
+    settings = ForecastSettings(freq=freq, **({"cadence": cadence} if cadence else {}))
+    assert settings.retrain_cooldown_days == cooldown
+    assert ForecastSettings(freq=freq, retrain_cooldown_days=3).retrain_cooldown_days == 3
+
+
 def test_an_unknown_frequency_is_named_in_the_error():
     with pytest.raises(ValueError, match="'fortnightly' is not a pandas frequency"):
         ForecastSettings(freq="fortnightly")

@@ -143,3 +143,22 @@ def test_few_series_still_get_distinct_interval_levels():
     calibration = calibrate(np.abs(rng.normal(size=len(steps))), steps, horizon=48)
     narrow, wide = half_widths(calibration, steps, 80), half_widths(calibration, steps, 95)
     assert (narrow < wide).all()
+
+
+@pytest.mark.parametrize("freq, starts", [
+    ("MS", ["2001-01-01", "1999-05-01"]), ("QE", ["2001-03-31", "1990-06-30"]), ("W-SUN", ["2001-01-07", "2001-03-04"]),
+    ("2MS", ["2001-01-01", "2001-02-01"])])
+def test_calendar_series_starting_at_different_times_keep_their_own_grid_positions_and_future_timestamps(freq, starts):
+    # two-month steps from January and from February are two grids: each series is laid out on its own
+    stamps = [pd.date_range(start, periods=8, freq=freq) for start in starts]
+    values = np.delete(np.arange(8.0), 3)  # the fourth point is missing
+    frame = pd.concat([pd.DataFrame({"series_id": f"s{k}", "timestamp": ts.delete(3), "value": values})
+                       for k, ts in enumerate(stamps)])
+    panel = SeriesPanel.from_frame(frame, freq, pad=2)
+
+    for k in range(len(starts)):
+        np.testing.assert_array_equal(panel.series_values(k), [0, 1, 2, np.nan, 4, 5, 6, 7])
+    future = panel.timestamps(np.array([0, 0, 1]), np.array([8, 9, 8]))
+    assert list(future) == [pd.date_range(starts[0], periods=10, freq=freq)[8],
+                            pd.date_range(starts[0], periods=10, freq=freq)[9],
+                            pd.date_range(starts[1], periods=10, freq=freq)[8]]

@@ -1,9 +1,12 @@
 """What a user sees after a short demo, in a real headless Chromium: the lineage, the forecast_accuracy asset page
-with its embedded picture of forecasts against actuals, a run, the Automation tick history and the Evidently
-dashboard load without a console error, without an empty placeholder where a plot is promised, and every
-promised picture is a decoded image.
+with its embedded picture of forecasts against actuals (and the page with every series it links), raw_series'
+check history, a run, the Automation tick history, the Evidently dashboard and a day's Evidently report load
+without a console error, without an empty placeholder where a plot is promised, and every promised picture is a
+decoded image.
 
 Chromium and its driver come from Debian's packages; the test installs them with apt-get when they are missing.
+UI_TEST_HOME=<a FORECAST_HOME that `make demo` left> checks that state instead of running a short demo first (the
+reports server then takes the port of FORECAST_REPORTS_URL, default 8001, which the demo wrote its links with).
 """
 
 import os
@@ -56,22 +59,34 @@ def _answers(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """A short demo in a fresh FORECAST_HOME, and `make ui`'s three servers over it on free ports."""
-    _ensure_chromium()
+def _short_demo(tmp_path_factory, reports_port: int) -> Path:
+    """A FORECAST_HOME holding one live day after 30 days of history (the weekly lag features need three full weeks
+    before the drift reference window), with links written for the reports server's port."""
     home = tmp_path_factory.mktemp("ui_home")
     dagster_home = home / "dagster_home"
     dagster_home.mkdir()
     (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\nnux:\n  enabled: false\n")
-    ports = {"dagster": _free_port(), "evidently": _free_port(), "reports": _free_port()}
     env = {**os.environ, "FORECAST_HOME": str(home), "DAGSTER_HOME": str(dagster_home),
-           "FORECAST_REPORTS_URL": f"http://127.0.0.1:{ports['reports']}"}
+           "FORECAST_REPORTS_URL": f"http://127.0.0.1:{reports_port}", "FORECAST_PARTITIONS_END": "data"}
     env.pop("FORECAST_SOURCE", None)
-    # 30 days of history: the weekly lag features need three full weeks before the drift reference window.
     demo = subprocess.run([sys.executable, "-m", "demo", "--history-periods", "720", "--live-partitions", "1"],
-                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert demo.returncode == 0, demo.stderr[-3000:]
+    return home
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A short demo's FORECAST_HOME (or UI_TEST_HOME's), and `make ui`'s three servers over it."""
+    _ensure_chromium()
+    reused = os.environ.get("UI_TEST_HOME")
+    reports_port = (int(os.environ.get("FORECAST_REPORTS_URL", "http://127.0.0.1:8001").rsplit(":", 1)[1].strip("/"))
+                    if reused else _free_port())
+    home = Path(reused) if reused else _short_demo(tmp_path_factory, reports_port)
+    ports = {"dagster": _free_port(), "evidently": _free_port(), "reports": reports_port}
+    env = {**os.environ, "FORECAST_HOME": str(home), "DAGSTER_HOME": str(home / "dagster_home"),
+           "FORECAST_REPORTS_URL": f"http://127.0.0.1:{reports_port}", "FORECAST_PARTITIONS_END": "data"}
+    env.pop("FORECAST_SOURCE", None)
     ui = subprocess.Popen([sys.executable, "-m", "demo.ui", "--dagster-port", str(ports["dagster"]),
                            "--evidently-port", str(ports["evidently"]), "--reports-port", str(ports["reports"])],
                           cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -142,8 +157,23 @@ def test_the_accuracy_page_embeds_forecasts_against_actuals_and_links_every_seri
     assert all(w > 300 for w in widths), widths
     link = browser.find_element("xpath", "//*[text()='all_series']/ancestor::tr//a").get_attribute("href")
     assert link.startswith(site["reports"] + "/monitoring/")
-    page = requests.get(link, timeout=10)
-    assert page.status_code == 200 and page.text.count("<img ") >= 1
+    assert _console_errors(browser) == []
+    # The page with every series: a chart per series, each drawn (an SVG with its lines' paths filled in).
+    _open(browser, link, "worst sMAPE first")
+    drawn = browser.execute_script(
+        "return Array.from(document.querySelectorAll('figure svg')).map("
+        "s => Array.from(s.querySelectorAll('path')).filter(p => (p.getAttribute('d') || '').length > 20).length)")
+    assert drawn and all(paths >= 3 for paths in drawn), drawn  # bands, history or actuals, forecast
+    assert _console_errors(browser) == []
+
+
+@pytest.mark.slow
+def test_raw_series_checks_have_no_unresolved_evaluations(site, browser):
+    _open(browser, site["dagster"] + "/assets/raw_series?view=checks", "missing_steps")
+    _open(browser, site["dagster"] + "/assets/raw_series?view=checks&checkDetail=missing_steps", "Execution history")
+    body = _wait_until(lambda: (lambda t: "Succeeded" in t and t)(browser.find_element("tag name", "body").text),
+                       30, "the check's evaluations")
+    assert "Skipped" not in body
     assert _console_errors(browser) == []
 
 
@@ -183,5 +213,22 @@ def test_the_evidently_dashboard_plots_every_panel(site, browser):
     body = browser.find_element("tag name", "body").text
     assert all(title in body for title, _, _ in PANELS)
     assert "No data" not in body
+    assert _console_errors(browser) == []
+
+
+@pytest.mark.slow
+def test_a_day_s_evidently_report_opens_with_its_forecasts_against_actuals(site, browser):
+    from monitoring.dashboard import FORECAST_VIEW_TITLE
+
+    project = requests.get(site["evidently"] + "/api/projects", timeout=10).json()[0]["id"]
+    reports = requests.get(f"{site['evidently']}/api/projects/{project}/reports", timeout=10).json()
+    latest = max(reports, key=lambda r: r["timestamp"])
+    _open(browser, f"{site['evidently']}/projects/{project}/reports/{latest['id']}", FORECAST_VIEW_TITLE, timeout=60)
+    # The widths once every such image has finished loading (0 = broken); null while one is still loading.
+    loaded = ("const imgs = Array.from(document.images).filter(i => i.src.includes('/forecasts_vs_actuals.png'));"
+              "return imgs.length && imgs.every(i => i.complete) ? imgs.map(i => i.naturalWidth) : null")
+    widths = _wait_until(lambda: browser.execute_script(loaded), 30, "the picture in the report")
+    assert all(w > 300 for w in widths), widths
+    assert browser.find_elements("xpath", "//a[contains(@href, '/forecasts_vs_actuals.html')]")
     assert _console_errors(browser) == []
 

@@ -50,3 +50,15 @@ def half_widths(calibration: dict, steps: np.ndarray, level: float) -> np.ndarra
     per_step = np.array([np.interp(level, levels, calibration["quantiles"][str(h)]) for h in
                          range(1, len(calibration["quantiles"]) + 1)])
     return per_step[np.asarray(steps) - 1]
+
+
+def conformal_factor(scores: np.ndarray, level: float) -> float:
+    """Split-conformal scaling from recent residuals: the finite-sample corrected `level` quantile of
+    |actual - forecast| / half-width (at that level) over recent rows; intervals widened (or narrowed) by it cover
+    `level` percent of those rows. 1.0 when there is no finite score."""
+    scores = np.asarray(scores, dtype=float)
+    scores = scores[np.isfinite(scores)]
+    if len(scores) == 0:
+        return 1.0
+    q = min(np.ceil((len(scores) + 1) * level / 100.0) / len(scores), 1.0)
+    return float(np.quantile(scores, q, method="higher"))

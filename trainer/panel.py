@@ -27,8 +27,19 @@ def validate_frame(frame: pd.DataFrame, source: str = "data") -> None:
         raise ValueError(f"{source}: column 'series_id' is empty at row {row}")
 
 
+def _on_grid(grid: np.ndarray, nanos: np.ndarray) -> np.ndarray:
+    """Index of each timestamp (int64 nanoseconds) in the sorted grid, -1 where it is not a grid point."""
+    at = np.searchsorted(grid, nanos)
+    inside = at < len(grid)
+    hit = inside & (grid[np.minimum(at, len(grid) - 1)] == nanos)
+    return np.where(hit, at, -1)
+
+
 def _grid_positions(ts: pd.DatetimeIndex, codes: np.ndarray, n_series: int, freq: str):
-    """First timestamp per series and each row's position on its series' grid at `freq` (-1 when off grid)."""
+    """First timestamp per series and each row's position on its series' grid at `freq` (-1 when off grid).
+
+    Calendar steps: one date_range shared by all series when every series starts on it (per series otherwise, e.g.
+    two-month steps from different months): a date_range per series was the trainer's largest cost on M3."""
     offset = pd.tseries.frequencies.to_offset(freq)
     nanos = ts.asi8
     first = np.full(n_series, np.iinfo(np.int64).max)
@@ -37,6 +48,11 @@ def _grid_positions(ts: pd.DatetimeIndex, codes: np.ndarray, n_series: int, freq
     if isinstance(offset, pd.offsets.Tick):
         delta = nanos - first[codes]
         return starts, np.where(delta % offset.nanos == 0, delta // offset.nanos, -1)
+    grid = pd.date_range(starts.min(), ts.max(), freq=offset).asi8
+    start_at = _on_grid(grid, first)
+    if (start_at >= 0).all():  # every series starts on the one grid: its own grid is that grid from its start on
+        at = _on_grid(grid, nanos)
+        return starts, np.where(at >= 0, at - start_at[codes], -1)
     positions = np.empty(len(ts), dtype=np.int64)
     order = np.argsort(codes, kind="stable")
     for k, rows in enumerate(np.split(order, np.cumsum(np.bincount(codes, minlength=n_series))[:-1])):
@@ -98,6 +114,14 @@ class SeriesPanel:
         offset = pd.tseries.frequencies.to_offset(self.freq)
         if isinstance(offset, pd.offsets.Tick):
             return pd.DatetimeIndex(self.starts.asi8[series] + positions * offset.nanos)
+        if len(series) == 0:
+            return pd.DatetimeIndex([], dtype="datetime64[ns]")
+        starts = self.starts.asi8
+        start_at = _on_grid(pd.date_range(self.starts.min(), self.starts.max(), freq=offset).asi8, starts)
+        if (start_at >= 0).all():  # one calendar grid for all series (a few hundred months, not one per series)
+            need = start_at[series] + positions
+            return pd.DatetimeIndex(pd.date_range(self.starts.min(), periods=int(need.max()) + 1, freq=offset)
+                                    .asi8[need])
         out = np.empty(len(series), dtype="datetime64[ns]")
         for k in np.unique(series):
             rows = np.flatnonzero(series == k)

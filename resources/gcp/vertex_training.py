@@ -119,7 +119,7 @@ class VertexCustomJobBackend(TrainingBackend):
             link = console_link(self.project, self.location, job.name)
             context.log.info(f"Vertex AI custom job {job.resource_name} submitted: {link}")
             state = self._wait(context, job, link)
-        _remove_prefix(client, bucket, prefix)
+        _remove_prefix(client, bucket, session.message_reader_params["key_prefix"] + "/")  # this session's chunks only
         if state != SUCCEEDED:
             error = job.gca_resource.error.message or "no error message"
             raise dg.Failure(
@@ -157,7 +157,11 @@ class VertexCustomJobBackend(TrainingBackend):
     def _cancel(self, context: dg.AssetExecutionContext, job, link: str) -> str:
         """Ask Vertex AI to cancel the job and wait (up to cancel_wait_seconds) for it to end; return its last state."""
         context.log.warning(f"cancelling Vertex AI custom job {job.resource_name}: {link}")
-        job.cancel()
+        try:
+            job.cancel()
+        except Exception as error:  # the step is stopping anyway: say so loudly, keep the original exception
+            context.log.error(f"could not cancel Vertex AI custom job {job.resource_name} ({error}); cancel it at {link}")
+            return "JOB_STATE_UNKNOWN (cancel failed)"
         deadline = time.monotonic() + self.cancel_wait_seconds
         state = job.state.name
         while state != "JOB_STATE_CANCELLED" and state not in (SUCCEEDED, *FAILED_STATES) and time.monotonic() < deadline:
@@ -168,6 +172,6 @@ class VertexCustomJobBackend(TrainingBackend):
 
 
 def _remove_prefix(client, bucket: str, prefix: str) -> None:
-    """Delete the run's Pipes message chunks (the context file is deleted by its injector)."""
+    """Delete one session's Pipes message chunks (the context file is deleted by its injector)."""
     for blob in client.bucket(bucket).list_blobs(prefix=prefix):
         blob.delete()

@@ -45,14 +45,14 @@ def gcp_training_resources(standin, gcs_bucket, **backend_config) -> dict:
     }
 
 
-def instance_with_a_dataset(gcs_bucket) -> dg.DagsterInstance:
-    """An instance whose latest training_dataset is a small hourly panel on the GCS emulator."""
+def instance_with_a_dataset(gcs_bucket, instance: dg.DagsterInstance | None = None) -> dg.DagsterInstance:
+    """instance (default: a new ephemeral one), its latest training_dataset a small hourly panel on the GCS emulator."""
     from resources.gcp import GcsArtifactStore
 
     endpoint, bucket = gcs_bucket
     store = GcsArtifactStore(bucket=bucket, endpoint=endpoint)
     uri = store.write_bytes("datasets/abc123/dataset.parquet", synthetic_series(n_series=3, days=20).to_parquet())
-    instance = dg.DagsterInstance.ephemeral()
+    instance = instance or dg.DagsterInstance.ephemeral()
     instance.report_runless_asset_event(dg.AssetMaterialization(
         "training_dataset", metadata={"dataset_version": "abc123", "dataset_uri": uri}))
     return instance
@@ -66,8 +66,8 @@ def test_the_trainers_log_lines_and_pipes_metadata_reach_the_run_while_the_verte
     from forecast_assets.training import candidate_model
 
     instance = instance_with_a_dataset(gcs_bucket)
-    result = dg.materialize([candidate_model], resources=gcp_training_resources(vertex_standin, gcs_bucket),
-                            instance=instance, run_config=TRAIN_FAST)
+    resources = gcp_training_resources(vertex_standin, gcs_bucket, machine_type="n1-highmem-2")
+    result = dg.materialize([candidate_model], resources=resources, instance=instance, run_config=TRAIN_FAST)
 
     assert result.success
     (job,) = vertex_standin.jobs.jobs.values()
@@ -86,6 +86,11 @@ def test_the_trainers_log_lines_and_pipes_metadata_reach_the_run_while_the_verte
     assert "validation RMSE" in metadata["validation_curve"].value
     assert metadata["job_link"].url.startswith("https://console.cloud.google.com/vertex-ai/")
     assert metadata["test_mase"].value < metadata["snaive_test_mase"].value
+    # What the job ran on is part of the registered model version.
+    version = resources["registry"].get(metadata["model_version"].value)
+    assert version.metrics["compute"] == {"machine_type": "n1-highmem-2", "accelerator_type": None,
+                                          "accelerator_count": 0, "replica_count": 1}
+    assert job["jobSpec"]["workerPoolSpecs"][0]["machineSpec"] == {"machineType": "n1-highmem-2"}
     # The Pipes context and message chunks lived beside the model dir and are gone once the step is done.
     from resources.gcp.clients import storage_client
 
@@ -94,3 +99,24 @@ def test_the_trainers_log_lines_and_pipes_metadata_reach_the_run_while_the_verte
     assert any(name.endswith("/model/metrics.json") for name in names)
     assert not [name for name in names if "/dagster-pipes/" in name]
 
+
+
+def test_a_trainer_that_rejects_its_dataset_fails_the_step_and_its_error_line_reaches_the_event_log(
+        vertex_standin, gcs_bucket):
+    from forecast_assets.training import candidate_model
+    from resources.gcp import GcsArtifactStore
+
+    endpoint, bucket = gcs_bucket
+    instance = instance_with_a_dataset(gcs_bucket)
+    GcsArtifactStore(bucket=bucket, endpoint=endpoint).write_bytes("datasets/abc123/dataset.parquet", b"not parquet")
+    result = dg.materialize([candidate_model], resources=gcp_training_resources(vertex_standin, gcs_bucket),
+                            instance=instance, run_config=TRAIN_FAST, raise_on_error=False)
+
+    assert not result.success
+    (job,) = vertex_standin.jobs.jobs.values()
+    assert job["state"] == "JOB_STATE_FAILED"
+    errors = [entry.user_message for entry in instance.all_logs(result.run_id) if "trainer: error:" in entry.user_message]
+    assert errors and "dataset.parquet" in errors[0]  # sent by the trainer through Pipes, naming the file
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    assert "JOB_STATE_FAILED" in failure.event_specific_data.error.message
+    assert failure.event_specific_data.user_failure_data.metadata["vertex_job"].url.startswith("https://console.")

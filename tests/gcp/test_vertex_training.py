@@ -42,7 +42,7 @@ def _spec(bucket: str, **overrides) -> TrainingJobSpec:
     return TrainingJobSpec(**(fields | overrides))
 
 
-def train(backend: VertexCustomJobBackend, spec: TrainingJobSpec):
+def train(backend: VertexCustomJobBackend, spec: TrainingJobSpec, instance: dg.DagsterInstance | None = None):
     """backend.run inside an asset's materialization (a Pipes session needs a real run), as candidate_model calls it."""
     results = []
 
@@ -52,7 +52,7 @@ def train(backend: VertexCustomJobBackend, spec: TrainingJobSpec):
         results.append(backend.run(context, spec))
         return results[-1].materialize_result
 
-    dg.materialize([candidate_model])
+    dg.materialize([candidate_model], instance=instance)
     return results[-1]
 
 
@@ -172,3 +172,29 @@ def test_constructing_the_backend_makes_no_network_call():
                                      api_endpoint="127.0.0.1:9")
     dg.Definitions(resources={"training": backend})
     assert backend.poll_seconds == 30.0
+
+
+def test_when_vertex_refuses_the_cancel_the_run_still_stops_and_the_log_says_where_to_cancel_by_hand(
+        fake_google, gcs_bucket):
+    import os
+    import signal
+    import threading
+    import time
+
+    _, bucket = gcs_bucket
+    FakeCustomJobs(fake_google, states=("JOB_STATE_RUNNING",))  # runs forever; has no :cancel route, so cancel fails
+
+    def interrupt_once_polled():
+        while not fake_google.calls("GET", "/customJobs/"):
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)  # what terminating the run does to the process running it
+
+    threading.Thread(target=interrupt_once_polled, daemon=True).start()
+    instance = dg.DagsterInstance.ephemeral()
+    with pytest.raises(dg.DagsterExecutionInterruptedError, match="cancel failed"):
+        train(_backend(fake_google, gcs_bucket, poll_seconds=0.05), _spec(bucket), instance=instance)
+
+    assert len(fake_google.calls("POST", ":cancel")) == 1
+    (run,) = instance.get_runs()
+    errors = [e.user_message for e in instance.all_logs(run.run_id) if e.user_message.startswith("could not cancel")]
+    assert errors and "https://console.cloud.google.com/vertex-ai/locations/" in errors[0]
