@@ -42,7 +42,7 @@ def live_coverage(pjm: pd.DataFrame, live_days: int, history_days: int) -> pd.Da
         origin = live_start + pd.Timedelta(days=d)
         history = pjm[(pjm["timestamp"] >= origin - lookback) & (pjm["timestamp"] < origin)]
         forecast = model.predict(history, levels=LEVELS, on_short="skip")
-        factors = recent_interval_factors(model, history, origin, RECENT_DAYS * 24, LEVELS)
+        factors = recent_interval_factors(model, history, origin, RECENT_DAYS, LEVELS)
         rescaled = rescaled_intervals(forecast, factors, model.floor)
         row = {"day": origin}
         for name, frame in (("trained", forecast), ("rescaled", rescaled)):

@@ -16,6 +16,8 @@ from resources.registry import CHAMPION, ModelRegistry, serves_seasonal_naive
 from resources.settings import ForecastSettings
 from resources.warehouse import WAREHOUSE_POOL, Warehouse
 
+RECENT_PARTITIONS = 7  # partitions of recent errors the served intervals are rescaled on (a week of hourly data)
+
 
 def seasonal_naive_forecasts(history: pd.DataFrame, origin: pd.Timestamp, settings: ForecastSettings) -> pd.DataFrame:
     """The fallback for series too short for the model: the last season repeated, intervals from seasonal differences.
@@ -95,8 +97,8 @@ def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSetting
         levels = tuple(settings.interval_levels)
         forecasts = model.predict(history, levels=levels, on_short="skip")
         skipped = forecasts.attrs.get("skipped_series", [])
-        # Conformal rescaling on the champion's errors over the last 7 seasons (a week of hourly data).
-        factors = recent_interval_factors(model, history, origin, 7 * settings.season_length, levels)
+        # Conformal rescaling on the champion's errors over the last 7 partitions (a week of hourly data).
+        factors = recent_interval_factors(model, history, origin, RECENT_PARTITIONS, levels)
         forecasts = rescaled_intervals(forecasts, factors, model.floor)
         forecasts["method"] = "model"
     if skipped:

@@ -47,17 +47,16 @@ def day_ahead_inputs(model, history: pd.DataFrame, start: pd.Timestamp, end: pd.
     return out.reset_index(drop=True)
 
 
-def recent_interval_factors(model, history: pd.DataFrame, origin: pd.Timestamp, periods: int, levels) -> dict:
+def recent_interval_factors(model, history: pd.DataFrame, origin: pd.Timestamp, partitions: int, levels) -> dict:
     """Per level: the factor that makes the model's intervals cover that level of its own forecasts' errors over the
-    partitions of the `periods` steps before origin (each forecast from its partition's origin, as batch_forecasts
-    issued it; trainer.intervals.conformal_factor). The trainer calibrates on one held-out window; live errors drift
-    with the season and the weather (PJM: 66% inside the 80% interval), so serving rescales on what it just got
-    wrong."""
+    last `partitions` partitions before origin (each forecast from its partition's origin, as batch_forecasts issued
+    it; trainer.intervals.conformal_factor). The trainer calibrates on one held-out window; live errors drift with
+    the season and the weather (PJM: 66% inside the 80% interval), so serving rescales on what it just got wrong."""
     from trainer.intervals import conformal_factor
 
-    start = origin - periods * pd.tseries.frequencies.to_offset(model.spec.freq)
-    recent = history[(history["timestamp"] >= start) & (history["timestamp"] < origin) & history["value"].notna()]
-    origins = sorted(partition_starts(recent["timestamp"]).unique())
+    recent = history[(history["timestamp"] < origin) & history["value"].notna()]
+    origins = sorted(partition_starts(recent["timestamp"]).unique())[-partitions:]
+    recent = recent[recent["timestamp"] >= origins[0]] if origins else recent
     scores = {level: [] for level in levels}
     for first, stop in zip(origins, [*origins[1:], origin]):
         before = history[history["timestamp"] < first]

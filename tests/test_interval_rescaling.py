@@ -39,7 +39,7 @@ def test_errors_larger_than_the_calibration_widen_the_intervals_until_they_cover
     noisy.loc[late, "value"] += rng.normal(0, 40, late.sum())  # the last week: errors several times the trained ones
     origin = pd.Timestamp("2024-01-30")
     history = noisy[noisy["timestamp"] < origin]
-    factors = recent_interval_factors(model, history, origin, 7 * 24, (80, 95))
+    factors = recent_interval_factors(model, history, origin, 7, (80, 95))
     assert factors[80] > 1.5 and factors[95] > 1.5
-    quiet = recent_interval_factors(model, data[data["timestamp"] < origin], origin, 7 * 24, (80, 95))
+    quiet = recent_interval_factors(model, data[data["timestamp"] < origin], origin, 7, (80, 95))
     assert quiet[80] < factors[80] and min(quiet.values()) >= 1.0  # never narrower than trained
