@@ -10,6 +10,16 @@ from dagster._utils.interrupts import capture_interrupts
 from demo.interrupts import DemoInterrupted, raise_if_interrupted, signal_received, stop_on_signals
 
 
+@dg.op
+def quick_step():
+    return 1
+
+
+@dg.job
+def quick_job():
+    quick_step()
+
+
 def test_a_signal_that_dagster_captures_and_clears_is_still_seen_after_the_run():
     with stop_on_signals():
         with capture_interrupts():  # what Dagster wraps every in-process run in
@@ -27,14 +37,6 @@ def test_sigterm_is_reported_as_sigterm():
 
 
 def test_a_run_that_finished_despite_a_signal_stops_the_demo_with_the_signals_exit_code():
-    @dg.op
-    def quick_step():
-        return 1
-
-    @dg.job
-    def quick_job():
-        quick_step()
-
     with dg.DagsterInstance.ephemeral() as instance, stop_on_signals():
         with capture_interrupts():
             os.kill(os.getpid(), signal.SIGTERM)
@@ -46,14 +48,6 @@ def test_a_run_that_finished_despite_a_signal_stops_the_demo_with_the_signals_ex
 
 
 def test_no_signal_lets_the_demo_carry_on():
-    @dg.op
-    def quick_step():
-        return 1
-
-    @dg.job
-    def quick_job():
-        quick_step()
-
     with dg.DagsterInstance.ephemeral() as instance, stop_on_signals():
         result = quick_job.execute_in_process(instance=instance)
         raise_if_interrupted(result, instance)  # returns: nothing to stop for

@@ -1,28 +1,17 @@
 """When no trained model beats the seasonal naive, a registered version serves the seasonal naive: forecasts go on,
 every row says method seasonal_naive, and the values are trainer.metrics.seasonal_naive of the served history."""
 
-import dagster as dg
 import numpy as np
 import pandas as pd
 
 from forecast_assets.champion import register_seasonal_naive
-from forecast_assets.definitions import build_definitions
-from resources.environment import build_resources
+from ingested_history import HISTORY, WINDOW, ingested_history
 from resources.registry import CHAMPION, serves_seasonal_naive
-from resources.sources.synthetic import SyntheticSeriesSource
 from trainer.metrics import seasonal_naive
-
-HISTORY = ("2024-03-10", "2024-03-30")
-WINDOW = {"ops": {"training_dataset": {"config": {"end_date": "2024-03-31", "window_periods": 504}}}}
 
 
 def test_a_seasonal_naive_champion_serves_the_seasonal_naive_for_every_series(forecast_home):
-    resources = build_resources()
-    resources["source"] = SyntheticSeriesSource(n_series=3, events=[])
-    defs = build_definitions(resources)
-    instance = dg.DagsterInstance.ephemeral()
-    defs.resolve_job_def("ingestion_job").execute_in_process(instance=instance, tags={
-        "dagster/asset_partition_range_start": HISTORY[0], "dagster/asset_partition_range_end": HISTORY[1]})
+    defs, resources, instance = ingested_history(n_series=3)
     defs.resolve_job_def("training_job").execute_in_process(instance=instance, run_config=WINDOW)
     registry = resources["registry"]
     trained = registry.alias(CHAMPION)

@@ -7,24 +7,12 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from forecast_assets.definitions import build_definitions
-from resources.environment import build_resources
+from ingested_history import HISTORY, WINDOW, ingested_history
 from resources.registry import CHAMPION
-from resources.sources.synthetic import SyntheticSeriesSource
-
-HISTORY = ("2024-03-10", "2024-03-30")
-WINDOW = {"ops": {"training_dataset": {"config": {"end_date": "2024-03-31", "window_periods": 504}}}}
-
 
 @pytest.fixture
 def lifecycle(forecast_home):
-    resources = build_resources()
-    resources["source"] = SyntheticSeriesSource(n_series=4, events=[])
-    defs = build_definitions(resources)
-    instance = dg.DagsterInstance.ephemeral()
-    defs.resolve_job_def("ingestion_job").execute_in_process(instance=instance, tags={
-        "dagster/asset_partition_range_start": HISTORY[0], "dagster/asset_partition_range_end": HISTORY[1]})
-    return defs, resources, instance
+    return ingested_history(n_series=4)
 
 
 def test_a_failed_training_run_leaves_the_registry_as_it_was(lifecycle, forecast_home):
