@@ -9,15 +9,12 @@ from sensors.retrain import drift_retrain_sensor
 from sensors.schedules import SCHEDULES
 
 
-def _remote_job_sensors() -> list:
-    """The orphaned-Vertex-job sensor where runs submit Vertex AI jobs (it needs the gcp vertex_jobs resource)."""
-    if not uses_vertex_jobs():
-        return []
-    from sensors.vertex_orphans import cancel_orphaned_vertex_jobs
+def build_definitions() -> dg.Definitions:
+    """The schedules and sensors, plus the orphaned-Vertex-job sensor where runs submit Vertex AI jobs (it needs the
+    gcp environment's vertex_jobs resource); built when the code location is, so the environment is the current one."""
+    sensors = [drift_retrain_sensor, new_champion_sensor, run_failure_alert_sensor]
+    if uses_vertex_jobs():
+        from sensors.vertex_orphans import cancel_orphaned_vertex_jobs
 
-    return [cancel_orphaned_vertex_jobs]
-
-
-defs = dg.Definitions(schedules=SCHEDULES,
-                      sensors=[drift_retrain_sensor, new_champion_sensor, run_failure_alert_sensor,
-                               *_remote_job_sensors()])
+        sensors.append(cancel_orphaned_vertex_jobs)
+    return dg.Definitions(schedules=SCHEDULES, sensors=sensors)
