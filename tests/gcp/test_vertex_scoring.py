@@ -77,3 +77,33 @@ def test_forecasts_scored_in_vertex_jobs_per_shard_equal_the_in_process_ones(cha
     from resources.gcp.clients import storage_client
 
     assert not [blob.name for blob in storage_client(PROJECT, endpoint).list_blobs(bucket, prefix="scoring/")]
+
+
+def test_a_shard_job_that_fails_fails_the_step_naming_the_job_its_error_and_the_kept_inputs(vertex_standin,
+                                                                                         gcs_bucket):
+    from resources.gcp.vertex_scoring import VertexBatchScorer
+    from resources.registry import ModelVersion
+    from test_trainer_task import synthetic_series
+
+    endpoint, bucket = gcs_bucket
+    scorer = VertexBatchScorer(project=PROJECT, location=REGION, bucket=bucket, image_uri="local/trainer:test",
+                               api_endpoint=vertex_standin.endpoint, storage_endpoint=endpoint, shards=1,
+                               poll_seconds=0.2)
+    missing = ModelVersion(version="9", uri=f"gs://{bucket}/registry/none", dataset_version="d", code_version="c",
+                           trainer_image="local/trainer:test")
+    history = synthetic_series(n_series=2, days=7)
+
+    @dg.asset
+    def batch_forecasts(context: dg.AssetExecutionContext):
+        """Scores through the Vertex scorer a model version whose files are not there."""
+        scorer.score(context, None, missing, history, pd.Timestamp("2024-01-08"), [], (80, 95))
+
+    with pytest.raises(dg.Failure) as failure:
+        dg.materialize([batch_forecasts])
+    message = failure.value.description
+    assert message.startswith("1 of 1 scoring jobs failed") and f"gs://{bucket}/scoring/" in message
+    assert "score-unpartitioned-shard-0-of-1 ended in JOB_STATE_FAILED" in message
+    assert "has no model.ubj" in message  # the trainer's own error line, as the job's error
+    assert "https://console.cloud.google.com/vertex-ai/" in message
+    (job,) = vertex_standin.jobs.jobs.values()
+    assert job["jobSpec"]["scheduling"]["timeout"] == "86400s"
