@@ -30,7 +30,7 @@ def now() -> str:
 
 
 class CustomJobs:
-    """customJobs.create/get/cancel; each created job is run at once in a thread that owns its process."""
+    """customJobs.create/get/list/cancel; each created job is run at once in a thread that owns its process."""
 
     def __init__(self, server: RestServer, workdir: Path, storage_endpoint: str, entrypoint: str):
         self.jobs: dict[str, dict] = {}
@@ -47,6 +47,13 @@ class CustomJobs:
             self.jobs[job_id] = job
             threading.Thread(target=self._run, args=(job_id,), daemon=True).start()
             return job
+
+        @server.route("GET", LOCATION + "/customJobs")
+        def list_jobs(request, match):
+            # The orphan sensor lists a run's jobs as labels.dagster_run="<run id>".
+            wanted = dict(re.findall(r'labels\.(\w+)="([^"]*)"', request.arg("filter")))
+            return {"customJobs": [job for job in self.jobs.values()
+                                   if all(job.get("labels", {}).get(k) == v for k, v in wanted.items())]}
 
         @server.route("GET", LOCATION + r"/customJobs/(?P<job_id>\d+)")
         def get(request, match):

@@ -18,7 +18,7 @@ def build_definitions(resources: dict | None = None) -> dg.Definitions:
         accuracy.defs,
         drift.defs,
         jobs.defs,
-        sensors.defs,
+        sensors.build_definitions(),
         dg.Definitions(resources=resources if resources is not None else build_resources(), executor=build_executor()),
     )
 

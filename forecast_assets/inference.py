@@ -10,9 +10,10 @@ from forecast_assets.champion import champion_model
 from forecast_assets.cleaning import clean_series
 from forecast_assets.forecast_checks import FORECAST_CHECKS, evaluate_forecast_checks
 from forecast_assets.ingestion import raw_series
-from forecast_assets.model_inputs import recent_interval_factors, rescaled_intervals
+from forecast_assets.model_inputs import recent_origins, rescaled_intervals
 from forecast_assets.partitions import LOOKBACK_PARTITIONS, time_partitions
 from resources.registry import CHAMPION, ModelRegistry, serves_seasonal_naive
+from resources.scoring import BatchScorer
 from resources.settings import ForecastSettings
 from resources.warehouse import WAREHOUSE_POOL, Warehouse
 
@@ -74,9 +75,14 @@ def recent_history(warehouse: Warehouse, period_start: pd.Timestamp, origin: pd.
     check_specs=FORECAST_CHECKS,
 )
 def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSettings, registry: ModelRegistry,
-                    warehouse: Warehouse):
-    """H steps from the partition's end (its origin) for every series active in it, with intervals and lineage."""
+                    warehouse: Warehouse, batch_scorer: BatchScorer):
+    """H steps from the partition's end (its origin) for every series active in it, with intervals and lineage.
+
+    The model is scored by batch_scorer (in this process, or in Vertex AI jobs per shard of series); the served
+    intervals' rescaling and the seasonal-naive fallback are computed here from what it returns, so both give the
+    same forecasts."""
     from trainer.model import ForecastModel
+    from trainer.predict import interval_factors
 
     window = context.partition_time_window
     period_start = pd.Timestamp(window.start).tz_localize(None)
@@ -95,11 +101,13 @@ def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSetting
         forecasts, skipped = None, sorted(history["series_id"].unique())
     else:
         levels = tuple(settings.interval_levels)
-        forecasts = model.predict(history, levels=levels, on_short="skip")
-        skipped = forecasts.attrs.get("skipped_series", [])
-        # Conformal rescaling on the champion's errors over the last 7 partitions (a week of hourly data).
-        factors = recent_interval_factors(model, history, origin, RECENT_PARTITIONS, levels)
-        forecasts = rescaled_intervals(forecasts, factors, model.floor)
+        scored = batch_scorer.score(context, model, champion, history, origin,
+                                    recent_origins(history, origin, RECENT_PARTITIONS), levels)
+        skipped = scored.skipped
+        # Conformal rescaling on the champion's errors over the last 7 partitions (a week of hourly data), pooled
+        # over every series however they were sharded.
+        factors = interval_factors(scored.scores)
+        forecasts = rescaled_intervals(scored.forecasts, factors, model.floor)
         forecasts["method"] = "model"
     if skipped:
         fallback = seasonal_naive_forecasts(history[history["series_id"].isin(skipped)], origin, settings)
@@ -113,6 +121,7 @@ def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSetting
         "fallback_count": len(skipped),
         "model_version": champion.version,
         "served_by": "seasonal_naive" if serves_seasonal_naive(champion) else "model",
+        "scored_by": type(batch_scorer).__name__,
         "interval_factors": dg.MetadataValue.json({str(level): round(f, 3) for level, f in factors.items()}),
         "dataset_version": champion.dataset_version,
         "preview": dg.MetadataValue.md(forecasts.head(8).round(2).to_markdown(index=False)),

@@ -47,30 +47,22 @@ def day_ahead_inputs(model, history: pd.DataFrame, start: pd.Timestamp, end: pd.
     return out.reset_index(drop=True)
 
 
+def recent_origins(history: pd.DataFrame, origin: pd.Timestamp, partitions: int) -> list[pd.Timestamp]:
+    """The starts of the last `partitions` partitions with observations before origin, oldest first: the origins
+    the served intervals are rescaled on (chosen over the whole panel, so every shard scores the same ones)."""
+    recent = history[(history["timestamp"] < origin) & history["value"].notna()]
+    return [pd.Timestamp(t) for t in sorted(partition_starts(recent["timestamp"]).unique())[-partitions:]]
+
+
 def recent_interval_factors(model, history: pd.DataFrame, origin: pd.Timestamp, partitions: int, levels) -> dict:
     """Per level: the factor that makes the model's intervals cover that level of its own forecasts' errors over the
     last `partitions` partitions before origin (each forecast from its partition's origin, as batch_forecasts issued
-    it; trainer.intervals.conformal_factor). The trainer calibrates on one held-out window; live errors drift with
-    the season and the weather (PJM: 66% inside the 80% interval), so serving rescales on what it just got wrong."""
-    from trainer.intervals import conformal_factor
+    it; trainer.predict.interval_scores, pooled by trainer.predict.interval_factors). The trainer calibrates on one
+    held-out window; live errors drift with the season and the weather (PJM: 66% inside the 80% interval), so
+    serving rescales on what it just got wrong."""
+    from trainer.predict import interval_factors, interval_scores
 
-    recent = history[(history["timestamp"] < origin) & history["value"].notna()]
-    origins = sorted(partition_starts(recent["timestamp"]).unique())[-partitions:]
-    recent = recent[recent["timestamp"] >= origins[0]] if origins else recent
-    scores = {level: [] for level in levels}
-    for first, stop in zip(origins, [*origins[1:], origin]):
-        before = history[history["timestamp"] < first]
-        if before.empty:  # the loaded history starts at this partition: nothing to forecast it from
-            continue
-        forecast = model.predict(before, levels=levels, on_short="skip")
-        scored = forecast[(forecast["timestamp"] >= first) & (forecast["timestamp"] < stop)].merge(
-            recent[["series_id", "timestamp", "value"]], on=["series_id", "timestamp"])
-        for level in levels:
-            half = scored[f"hi_{level}"] - scored["forecast"]  # the upper bound is never floored
-            scores[level].append(((scored["value"] - scored["forecast"]).abs() / half.where(half > 0)).to_numpy())
-    # Only ever wider: right after a retrain the recent days are in the refit model's own training data.
-    return {level: max(conformal_factor(np.concatenate(scores[level] or [np.empty(0)]), level), 1.0)
-            for level in levels}
+    return interval_factors(interval_scores(model, history, recent_origins(history, origin, partitions), origin, levels))
 
 
 def rescaled_intervals(forecasts: pd.DataFrame, factors: dict, floor: float | None) -> pd.DataFrame:

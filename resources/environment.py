@@ -20,6 +20,10 @@ GCP_REQUIRED = (
     "VERTEX_MODEL_NAME",
 )
 
+# Where batch_forecasts scores the model in the gcp environment (FORECAST_BATCH_SCORER): in the code location's
+# process (default), or in Vertex AI custom jobs of the trainer image, VERTEX_SCORING_SHARDS of them per partition.
+BATCH_SCORERS = ("in_process", "vertex")
+
 # Where local emulators listen (host:port or URL), as `make demo-gcp` sets them; unset on a real project.
 EMULATOR_SETTINGS = ("BIGQUERY_EMULATOR_HOST", "STORAGE_EMULATOR_HOST", "VERTEX_API_ENDPOINT")
 
@@ -72,6 +76,7 @@ def _local_resources() -> dict:
     from resources.experiments_local import LocalExperimentTracker
     from resources.monitoring_local import LocalEvidentlyWorkspace
     from resources.registry_local import LocalModelRegistry
+    from resources.scoring import InProcessBatchScorer
     from resources.settings import settings_from_env
     from resources.training_local import LocalProcessBackend
     from resources.warehouse import DuckDBWarehouse
@@ -89,6 +94,7 @@ def _local_resources() -> dict:
         "source": source,
         "settings": settings_from_env(source=source),
         "training_backend": LocalProcessBackend(),
+        "batch_scorer": InProcessBatchScorer(),
         "experiments": LocalExperimentTracker(warehouse=warehouse),
         "registry": LocalModelRegistry(root=str(home / "registry")),
         "monitoring_workspace": LocalEvidentlyWorkspace(path=str(home / "evidently")),
@@ -115,6 +121,7 @@ def _gcp_resources() -> dict:
     )
     from resources.gcp.bigquery_io_manager import BigQueryAssetIOManager  # imports dagster-gcp: only here
     from resources.gcp.vertex_datasets import VertexDatasetCatalog
+    from resources.gcp.vertex_run_jobs import VertexRunJobs
     from resources.settings import settings_from_env
 
     def env(name: str) -> dg.EnvVar:
@@ -127,6 +134,7 @@ def _gcp_resources() -> dict:
     project, region, bucket, prefix = env("GCP_PROJECT"), env("GCP_REGION"), env("GCS_BUCKET"), optional("GCS_PREFIX")
     # Emulators (make demo-gcp) are named explicitly to every resource, not left for each client to find.
     bigquery_at, storage_at, vertex_at = (optional(name) for name in EMULATOR_SETTINGS)
+    timeout_seconds = int(optional("VERTEX_JOB_TIMEOUT_SECONDS") or 86400)  # every custom job's scheduling.timeout
     warehouse = BigQueryWarehouse(project=project, dataset=env("BIGQUERY_DATASET"), location=optional("BIGQUERY_LOCATION"),
                                   api_endpoint=bigquery_at)
     return {
@@ -146,7 +154,10 @@ def _gcp_resources() -> dict:
                                                    accelerator_type=optional("VERTEX_ACCELERATOR_TYPE"),
                                                    accelerator_count=int(optional("VERTEX_ACCELERATOR_COUNT") or 0),
                                                    replica_count=int(optional("VERTEX_REPLICA_COUNT") or 1),
+                                                   timeout_seconds=timeout_seconds,
                                                    api_endpoint=vertex_at, storage_endpoint=storage_at),
+        "batch_scorer": _batch_scorer(project, region, bucket, prefix, timeout_seconds, vertex_at, storage_at),
+        "vertex_jobs": VertexRunJobs(project=project, location=region, api_endpoint=vertex_at),
         "experiments": VertexExperimentTracker(project=project, location=region, experiment=env("VERTEX_EXPERIMENT"),
                                                api_endpoint=vertex_at),
         "registry": VertexModelRegistry(project=project, location=region, model_name=env("VERTEX_MODEL_NAME"),
@@ -155,6 +166,31 @@ def _gcp_resources() -> dict:
             path=f"gs://{os.environ['GCS_BUCKET']}/{prefix + '/' if prefix else ''}evidently", storage_endpoint=storage_at),
         "alerter": CloudLoggingAlerter(webhook_url=_webhook()),
     }
+
+
+def _batch_scorer(project, region, bucket, prefix: str, timeout_seconds: int, vertex_at: str, storage_at: str):
+    """The batch scorer FORECAST_BATCH_SCORER names: in_process (default) or vertex (one job per shard of series)."""
+    from resources.gcp.vertex_scoring import VertexBatchScorer
+    from resources.scoring import InProcessBatchScorer
+
+    choice = os.getenv("FORECAST_BATCH_SCORER", "").strip().lower() or "in_process"
+    if choice not in BATCH_SCORERS:
+        raise ForecastEnvironmentError(f"FORECAST_BATCH_SCORER={choice!r} is not known: use one of "
+                                       f"{', '.join(BATCH_SCORERS)}")
+    if choice == "in_process":
+        return InProcessBatchScorer()
+    return VertexBatchScorer(project=project, location=region, bucket=bucket, prefix=prefix,
+                             image_uri=dg.EnvVar("TRAINER_IMAGE_URI"), staging_bucket=dg.EnvVar("VERTEX_STAGING_BUCKET"),
+                             service_account=dg.EnvVar("VERTEX_SERVICE_ACCOUNT"),
+                             machine_type=os.getenv("VERTEX_SCORING_MACHINE_TYPE", "") or "n1-standard-4",
+                             shards=int(os.getenv("VERTEX_SCORING_SHARDS", "") or 4),
+                             poll_seconds=float(os.getenv("VERTEX_POLL_SECONDS", "") or 30),
+                             timeout_seconds=timeout_seconds, api_endpoint=vertex_at, storage_endpoint=storage_at)
+
+
+def uses_vertex_jobs() -> bool:
+    """Whether runs submit Vertex AI custom jobs, which a run that dies can leave running (the orphan sensor's case)."""
+    return current_environment() == "gcp"
 
 
 def _webhook():

@@ -210,7 +210,8 @@ def env_example() -> dict[str, str]:
     settings, previous = {}, ""
     for number, line in enumerate((DEPLOY / "gcp.env.example").read_text().splitlines(), start=1):
         if line.strip() and not line.startswith("#"):
-            assert re.fullmatch(r"[A-Z][A-Z0-9_]*=\S+", line), f"gcp.env.example line {number}: {line!r}"
+            # An empty value is an optional setting left unset (VERTEX_ACCELERATOR_TYPE=: no GPU).
+            assert re.fullmatch(r"[A-Z][A-Z0-9_]*=\S*", line), f"gcp.env.example line {number}: {line!r}"
             assert previous.startswith("# "), f"gcp.env.example line {number}: no comment above {line!r}"
             name, value = line.split("=", 1)
             settings[name] = value
@@ -225,6 +226,7 @@ def test_gcp_env_example_lists_every_setting_the_gcp_environment_and_the_instanc
     assert instance_env <= set(settings)
     assert {"FORECAST_ENV", "BIGQUERY_LOCATION", "GCS_PREFIX", "ALERT_WEBHOOK_URL"} <= set(settings)
     assert settings["FORECAST_ENV"] == "gcp"
+    assert all(settings[name] for name in GCP_REQUIRED), "a required setting has no placeholder"
     assert settings["VERTEX_STAGING_BUCKET"].startswith("gs://")
     assert not settings["GCS_BUCKET"].startswith("gs://")
 
@@ -281,3 +283,22 @@ def test_every_deploy_path_the_guide_mentions_exists():
     assert mentioned, "docs/deploy.md names no deploy files"
     missing = sorted(path for path in mentioned if not (PROJECT_ROOT / path).exists())
     assert missing == [], f"docs/deploy.md mentions missing files: {missing}"
+
+
+def test_every_vertex_and_batch_scoring_setting_the_gcp_environment_reads_is_in_the_example_and_the_service():
+    from resources.environment import EMULATOR_SETTINGS
+
+    code = (PROJECT_ROOT / "resources" / "environment.py").read_text()
+    read = set(re.findall(r'(?:optional|os\.getenv)\("([A-Z][A-Z0-9_]*)"', code))
+    tuning = {name for name in read if name.startswith("VERTEX_") or name == "FORECAST_BATCH_SCORER"}
+    tuning -= set(EMULATOR_SETTINGS)
+    assert {"VERTEX_MACHINE_TYPE", "VERTEX_ACCELERATOR_TYPE", "VERTEX_ACCELERATOR_COUNT", "VERTEX_REPLICA_COUNT",
+            "VERTEX_JOB_TIMEOUT_SECONDS", "FORECAST_BATCH_SCORER", "VERTEX_SCORING_SHARDS"} <= tuning
+    settings = env_example()
+    assert tuning <= set(settings), f"deploy/gcp.env.example lacks {sorted(tuning - set(settings))}"
+    # Each is passed to the service and the run worker from a substitution whose default is the example's value.
+    workflow = load_workflow(DEPLOY / "cloudbuild" / "code-location.yaml")
+    deploy = " ".join(next(s for s in workflow["steps"] if s["id"] == "deploy")["args"])
+    for name in tuning:
+        assert f"{name}=${{_{name}}}" in deploy, name
+        assert str(workflow["substitutions"][f"_{name}"]) == settings[name], name

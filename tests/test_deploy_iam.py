@@ -29,7 +29,8 @@ ROLE_PERMISSIONS = {
                                   "bigquery.tables.getData", "bigquery.tables.updateData", "bigquery.tables.update",
                                   "bigquery.tables.delete"},
     "roles/aiplatform.user": {"aiplatform.customJobs.create", "aiplatform.customJobs.get",
-                              "aiplatform.customJobs.cancel", "aiplatform.models.upload", "aiplatform.models.get"},
+                              "aiplatform.customJobs.list", "aiplatform.customJobs.cancel", "aiplatform.models.upload",
+                              "aiplatform.models.get"},
     "roles/secretmanager.secretAccessor": {"secretmanager.versions.access"},
 }
 
@@ -60,7 +61,9 @@ def needed_calls() -> dict[str, set[str]]:
     dagster = {"bigquery.jobs.create", "bigquery.datasets.get", "bigquery.tables.create", "bigquery.tables.getData",
                "bigquery.tables.updateData", "bigquery.tables.delete",  # the IO manager's staged partition replace
                "storage.objects.create", "storage.objects.get", "aiplatform.customJobs.create",
-               "aiplatform.customJobs.cancel", "iam.serviceAccounts.actAs", "secretmanager.versions.access"}
+               "aiplatform.customJobs.cancel", "iam.serviceAccounts.actAs", "secretmanager.versions.access",
+               "aiplatform.customJobs.list",  # the orphan sensor finds a dead run's jobs by label
+               "storage.objects.delete"}  # Pipes chunks and scoring shards are removed once read
     if instance["compute_logs"]["class"] == "GCSComputeLogManager":
         dagster.add("storage.buckets.get")
     if instance["run_launcher"]["class"] == "CloudRunJobRunLauncher":

@@ -5,21 +5,19 @@ metadata reach the Dagster run while it runs, as the local subprocess's do.
 """
 
 import json
-import time
 
 import dagster as dg
 
 from resources.gcp.clients import init_vertex, split_gs_uri, storage_client, vertex_labels
 from resources.gcp.gcs_artifacts import read_gcs_uri
+from resources.gcp.vertex_job_control import (
+    SUCCEEDED,
+    console_link,
+    remove_objects,
+    run_labels,
+    wait_for_jobs,
+)
 from resources.training import TrainingBackend, TrainingJobSpec, TrainingResult
-
-SUCCEEDED = "JOB_STATE_SUCCEEDED"
-FAILED_STATES = ("JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED")
-
-
-def console_link(project: str, location: str, job_id: str) -> str:
-    """The Cloud console page of a Vertex AI custom job."""
-    return f"https://console.cloud.google.com/vertex-ai/locations/{location}/training/{job_id}?project={project}"
 
 
 def worker_pool_specs(spec: TrainingJobSpec, machine: dict, replica_count: int, env: dict[str, str]) -> list[dict]:
@@ -58,7 +56,7 @@ class VertexCustomJobBackend(TrainingBackend):
     poll_seconds: float = 30.0
     pipes_interval_seconds: float = 10.0  # how often the trainer uploads message chunks and Dagster reads them
     cancel_wait_seconds: float = 5.0  # after cancelling, how long to wait for CANCELLED (Cloud Run kills 10 s after SIGTERM)
-    timeout_seconds: int = 0  # 0 = Vertex's default limit (7 days)
+    timeout_seconds: int = 86400  # the job's scheduling.timeout (VERTEX_JOB_TIMEOUT_SECONDS); 0 = Vertex's 7 days
 
     def machine_spec(self) -> dict:
         """The worker machine: machine type, plus the accelerator when one is configured."""
@@ -115,11 +113,12 @@ class VertexCustomJobBackend(TrainingBackend):
         ) as session:
             env = {**spec.env, **session.get_bootstrap_env_vars(),
                    "TRAINER_PIPES_UPLOAD_SECONDS": str(self.pipes_interval_seconds)}
-            job = self.submit(spec, env)
+            # The full run id, so a run that dies without cancelling its job can be found by it (sensors/vertex_orphans.py).
+            job = self.submit(spec.model_copy(update={"labels": run_labels(spec.labels, context.run_id)}), env)
             link = console_link(self.project, self.location, job.name)
             context.log.info(f"Vertex AI custom job {job.resource_name} submitted: {link}")
-            state = self._wait(context, job, link)
-        _remove_prefix(client, bucket, session.message_reader_params["key_prefix"] + "/")  # this session's chunks only
+            (state,) = wait_for_jobs(context, [job], [link], self.poll_seconds, self.cancel_wait_seconds)
+        remove_objects(client, bucket, session.message_reader_params["key_prefix"] + "/")  # this session's chunks only
         if state != SUCCEEDED:
             error = job.gca_resource.error.message or "no error message"
             raise dg.Failure(
@@ -137,41 +136,3 @@ class VertexCustomJobBackend(TrainingBackend):
             "compute": dg.MetadataValue.json(self.compute())})
         return TrainingResult(model_dir=spec.model_dir, metrics={**metrics, "compute": self.compute()},
                               job_link=link, materialize_result=invocation.get_materialize_result())
-
-    def _wait(self, context: dg.AssetExecutionContext, job, link: str) -> str:
-        """Poll until the job ends; if the run is interrupted meanwhile, cancel the job and fail the step with its link."""
-        try:
-            while True:
-                state = job.state.name  # each read fetches the job again
-                if state == SUCCEEDED or state in FAILED_STATES:
-                    return state
-                time.sleep(self.poll_seconds)
-        except BaseException as stopped:
-            state = self._cancel(context, job, link)
-            if isinstance(stopped, (KeyboardInterrupt, dg.DagsterExecutionInterruptedError)):
-                # Still an interrupt, so the executor stops the run as it would have; the message carries the link.
-                raise dg.DagsterExecutionInterruptedError(
-                    f"run interrupted: Vertex AI custom job {job.resource_name} cancelled ({state}): {link}") from stopped
-            raise
-
-    def _cancel(self, context: dg.AssetExecutionContext, job, link: str) -> str:
-        """Ask Vertex AI to cancel the job and wait (up to cancel_wait_seconds) for it to end; return its last state."""
-        context.log.warning(f"cancelling Vertex AI custom job {job.resource_name}: {link}")
-        try:
-            job.cancel()
-        except Exception as error:  # the step is stopping anyway: say so loudly, keep the original exception
-            context.log.error(f"could not cancel Vertex AI custom job {job.resource_name} ({error}); cancel it at {link}")
-            return "JOB_STATE_UNKNOWN (cancel failed)"
-        deadline = time.monotonic() + self.cancel_wait_seconds
-        state = job.state.name
-        while state != "JOB_STATE_CANCELLED" and state not in (SUCCEEDED, *FAILED_STATES) and time.monotonic() < deadline:
-            time.sleep(min(self.poll_seconds, 2.0))
-            state = job.state.name
-        context.log.warning(f"Vertex AI custom job {job.resource_name} is {state}")
-        return state
-
-
-def _remove_prefix(client, bucket: str, prefix: str) -> None:
-    """Delete one session's Pipes message chunks (the context file is deleted by its injector)."""
-    for blob in client.bucket(bucket).list_blobs(prefix=prefix):
-        blob.delete()

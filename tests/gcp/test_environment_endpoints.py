@@ -45,3 +45,24 @@ def test_on_a_real_project_no_resource_names_an_endpoint(gcp_environment):
     for key, fields in ENDPOINT_FIELDS.items():
         for field in fields:
             assert getattr(resources[key], field) == "", f"{key}.{field}"
+
+
+def test_batch_scoring_is_in_process_unless_vertex_is_chosen_and_then_sharded_as_configured(gcp_environment):
+    from resources.environment import ForecastEnvironmentError
+    from resources.gcp.vertex_scoring import VertexBatchScorer
+    from resources.scoring import InProcessBatchScorer
+
+    assert isinstance(build_resources()["batch_scorer"], InProcessBatchScorer)
+    for name, value in {**EMULATORS, "FORECAST_BATCH_SCORER": "vertex", "VERTEX_SCORING_SHARDS": "7",
+                        "VERTEX_JOB_TIMEOUT_SECONDS": "3600"}.items():
+        gcp_environment.setenv(name, value)
+    resources = build_resources()
+    scorer = resources["batch_scorer"]
+    assert isinstance(scorer, VertexBatchScorer) and scorer.shards == 7 and scorer.timeout_seconds == 3600
+    assert resources["training_backend"].timeout_seconds == 3600
+    assert (scorer.api_endpoint, scorer.storage_endpoint) == (EMULATORS["VERTEX_API_ENDPOINT"],
+                                                              EMULATORS["STORAGE_EMULATOR_HOST"])
+    assert resources["vertex_jobs"].api_endpoint == EMULATORS["VERTEX_API_ENDPOINT"]
+    gcp_environment.setenv("FORECAST_BATCH_SCORER", "spark")
+    with pytest.raises(ForecastEnvironmentError, match="FORECAST_BATCH_SCORER='spark' is not known"):
+        build_resources()

@@ -89,7 +89,9 @@ def test_submits_the_trainer_image_with_its_args_env_machine_labels_and_service_
     assert messages["bucket"] == bucket and messages["key_prefix"].startswith("runs/run-7/dagster-pipes/")
     assert body["jobSpec"]["baseOutputDirectory"] == {"outputUriPrefix": f"gs://{bucket}/runs/run-7"}
     assert body["jobSpec"]["serviceAccount"] == "trainer@demo-project.iam.gserviceaccount.com"
-    assert body["labels"] == {"dataset_version": "abc123", "dagster_run": "r1"}
+    # The full Dagster run id replaces the spec's short one: the orphan sensor finds the run's jobs by it.
+    assert body["labels"]["dataset_version"] == "abc123" and len(body["labels"]["dagster_run"]) == 36
+    assert body["jobSpec"]["scheduling"]["timeout"] == "86400s"  # a day unless VERTEX_JOB_TIMEOUT_SECONDS says otherwise
 
 
 def test_a_gpu_and_more_replicas_are_asked_for_and_the_trainer_told_to_use_cuda(fake_google, model_dir_with_metrics):
