@@ -5,22 +5,33 @@ under the schedule's or sensor's selector in the code location of workspace.yaml
 its tick history (runs requested, or skipped with the reason), and each run carries the tags the daemon
 sets (dagster/schedule_name or dagster/sensor_name, dagster/tick, the scheduled execution time). Ticks are stamped
 with the wall-clock time of the evaluation, so they line up with their runs on the Overview timeline.
+
+Runs are executed in this process, as execute_in_process does (its in-process executor, the same speed), but created
+as the daemon creates them: with the origin of the job in that code location, which the Overview timeline and the
+run list's code-location filter read (execute_in_process's runs carry none, and the timeline leaves them out).
 """
 
 import os
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+from dagster._core.definitions.job_base import InMemoryJob
+from dagster._core.definitions.reconstruct import ReconstructableRepository
 from dagster._core.definitions.selector import InstigatorSelector
-from dagster._core.remote_origin import RemoteInstigatorOrigin, RemoteRepositoryOrigin
+from dagster._core.execution.api import create_execution_plan, execute_run
+from dagster._core.execution.execute_in_process import merge_run_tags
+from dagster._core.execution.job_execution_result import JobExecutionResult
+from dagster._core.remote_origin import RemoteInstigatorOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
 from dagster._core.scheduler.instigation import InstigatorType, TickData, TickStatus
 from dagster._core.workspace.load import location_origins_from_yaml_paths
 
 WORKSPACE_FILE = Path(__file__).resolve().parents[1] / "workspace.yaml"  # what `make ui` serves
 REPOSITORY = "__repository__"  # the repository name Dagster gives a code location's Definitions
+DEFINITIONS = ("forecast_assets.definitions", "defs")  # the module and attribute workspace.yaml loads
 
 from demo.interrupts import raise_if_interrupted, stop_if_signalled
 
@@ -52,13 +63,41 @@ class Clock:
                 self.resolved[name] = getattr(built, name)  # ours hold no state that teardown would end
         return self.resolved[name]
 
+    @cached_property
+    def repository_origin(self) -> RemoteRepositoryOrigin:
+        """The repository of workspace.yaml's code location, as the UI's workspace names it."""
+        return RemoteRepositoryOrigin(location_origins_from_yaml_paths([str(WORKSPACE_FILE)])[0], REPOSITORY)
+
+    def launch(self, job_name: str, partition_key: str | None = None, run_config: dict | None = None,
+               tags: dict | None = None) -> JobExecutionResult:
+        """Execute a run of the code location's job here and now, recorded with the job's origin in the code location;
+        a signal during it stops the demo, and a failure reaches the run-failure sensor."""
+        stop_if_signalled()
+        job = self.defs.resolve_job_def(job_name)
+        ephemeral = InMemoryJob(job.as_ephemeral_job(resource_defs={}, input_values={}))  # the in-process executor
+        run_config = quiet(run_config)
+        plan = create_execution_plan(ephemeral, run_config=run_config,
+                                     instance_ref=self.instance.get_ref() if self.instance.is_persistent else None)
+        code = ReconstructableRepository.for_module(*DEFINITIONS, working_directory=str(WORKSPACE_FILE.parent))
+        run = self.instance.create_run_for_job(
+            job_def=ephemeral.get_definition(), execution_plan=plan, run_config=run_config,
+            tags=merge_run_tags(job, partition_key, tags, None, self.instance, run_config),
+            remote_job_origin=RemoteJobOrigin(self.repository_origin, job_name),
+            job_code_origin=code.get_python_origin().get_job_origin(job_name))
+        result = execute_run(ephemeral, run, self.instance)
+        raise_if_interrupted(result, self.instance)  # Ctrl-C inside the run: stop the demo, not just this run
+        if not result.success:
+            self.alert_on_failure(result)
+        return result
+
     def _open_tick(self, name: str, kind: InstigatorType):
         """A STARTED tick for the schedule or sensor, keyed as the UI's code location keys it (None without storage)."""
         if self.instance.schedule_storage is None:  # an ephemeral instance keeps runs but no ticks
             return None
-        location = location_origins_from_yaml_paths([str(WORKSPACE_FILE)])[0]
-        origin = RemoteInstigatorOrigin(RemoteRepositoryOrigin(location, REPOSITORY), name)
-        selector = InstigatorSelector(location_name=location.location_name, repository_name=REPOSITORY, name=name)
+        repository = self.repository_origin
+        origin = RemoteInstigatorOrigin(repository, name)
+        selector = InstigatorSelector(location_name=repository.code_location_origin.location_name,
+                                      repository_name=REPOSITORY, name=name)
         return self.instance.create_tick(TickData(
             instigator_origin_id=origin.get_id(), instigator_name=name, instigator_type=kind,
             status=TickStatus.STARTED, timestamp=time.time(), selector_id=selector.get_id()))
@@ -75,22 +114,16 @@ class Clock:
         self.instance.update_tick(tick._replace(tick_data=data))
         self.ticks.append((tick.tick_data.instigator_name, status.value, len(results)))
 
-    def _execute(self, job_name: str, request: dg.RunRequest, origin_tags: dict) -> dg.ExecuteInProcessResult:
+    def _execute(self, job_name: str, request: dg.RunRequest, origin_tags: dict) -> JobExecutionResult:
         """Execute a requested run as the daemon would launch it: its partition, config and tags."""
-        stop_if_signalled()
-        job = self.defs.resolve_job_def(job_name)
         tags = {**(request.tags or {}), **origin_tags}
         if request.run_key:
             tags["dagster/run_key"] = request.run_key
-        result = job.execute_in_process(instance=self.instance, partition_key=request.partition_key,
-                                        run_config=quiet(request.run_config), tags=tags, raise_on_error=False)
+        result = self.launch(job_name, request.partition_key, request.run_config, tags)
         self.runs.append((job_name, request.partition_key, tags.get("forecast/trigger", "?"), result.success))
-        raise_if_interrupted(result, self.instance)  # Ctrl-C inside the run: stop the demo, not just this run
-        if not result.success:
-            self.alert_on_failure(result)
         return result
 
-    def schedule_tick(self, name: str, when: pd.Timestamp) -> list[dg.ExecuteInProcessResult]:
+    def schedule_tick(self, name: str, when: pd.Timestamp) -> list[JobExecutionResult]:
         """Evaluate a schedule at `when` and run what it requests, recorded as one tick."""
         schedule = self.defs.resolve_schedule_def(name)
         tick = self._open_tick(name, InstigatorType.SCHEDULE)
@@ -102,7 +135,7 @@ class Clock:
         self._close_tick(tick, results, data.skip_message)
         return results
 
-    def sensor_tick(self, name: str) -> list[dg.ExecuteInProcessResult]:
+    def sensor_tick(self, name: str) -> list[JobExecutionResult]:
         """Evaluate a sensor with its cursor and the code location's resources, and run what it requests, as one tick."""
         sensor = self.defs.resolve_sensor_def(name)
         tick = self._open_tick(name, InstigatorType.SENSOR)
@@ -116,7 +149,7 @@ class Clock:
         self._close_tick(tick, results, data.skip_message, data.cursor)
         return results
 
-    def alert_on_failure(self, result: dg.ExecuteInProcessResult) -> None:
+    def alert_on_failure(self, result: JobExecutionResult) -> None:
         """Let the run-failure sensor see a failed run, as the daemon would."""
         sensor = self.defs.resolve_sensor_def("run_failure_alert_sensor")
         run = self.instance.get_run_by_id(result.run_id)

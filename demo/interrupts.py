@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import dagster as dg
+from dagster._core.execution.execution_result import ExecutionResult  # in-process or execute_run's
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _INTERRUPT_ERRORS = ("DagsterExecutionInterruptedError", "KeyboardInterrupt", "DemoInterrupted")
@@ -81,7 +82,7 @@ def stop_if_signalled() -> None:
         raise DemoInterrupted(signum)
 
 
-def was_interrupted(result: dg.ExecuteInProcessResult) -> bool:
+def was_interrupted(result: ExecutionResult) -> bool:
     """Whether a run failed because the process was interrupted (Dagster reports it as a step or run failure)."""
     for event in result.all_events:
         if event.is_failure or event.event_type == dg.DagsterEventType.RUN_FAILURE:
@@ -91,7 +92,7 @@ def was_interrupted(result: dg.ExecuteInProcessResult) -> bool:
     return False
 
 
-def raise_if_interrupted(result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance) -> None:
+def raise_if_interrupted(result: ExecutionResult, instance: dg.DagsterInstance) -> None:
     """After a run: if a signal arrived during it, make sure the instance shows the run ended, and stop the demo."""
     signum = signal_received()
     if signum is None and (result.success or not was_interrupted(result)):

@@ -6,8 +6,7 @@ import time
 import dagster as dg
 import pandas as pd
 
-from demo.automation import Clock, quiet
-from demo.interrupts import raise_if_interrupted, stop_if_signalled
+from demo.automation import Clock
 from demo.summary import lifecycle_summary
 from resources.environment import forecast_home
 
@@ -40,16 +39,10 @@ def calendar(source, settings, history_periods: int, live_partitions: int,
     return history_start, pd.date_range(live_start, periods=live_partitions, freq=period)
 
 
-def run_demo_job(clock: Clock, name: str, **kwargs) -> dg.ExecuteInProcessResult:
+def run_demo_job(clock: Clock, name: str, tags: dict | None = None, run_config: dict | None = None):
     """A run the demo launches itself (the initial backfill and first training), as a user would from the UI."""
-    stop_if_signalled()
-    tags = {**DEMO_TAGS, **kwargs.pop("tags", {})}
-    result = clock.defs.resolve_job_def(name).execute_in_process(
-        instance=clock.instance, raise_on_error=False, tags=tags, run_config=quiet(kwargs.pop("run_config", None)),
-        **kwargs)
-    raise_if_interrupted(result, clock.instance)
+    result = clock.launch(name, run_config=run_config, tags={**DEMO_TAGS, **(tags or {})})
     if not result.success:
-        clock.alert_on_failure(result)
         failure = next((e for e in result.all_events if e.is_failure), None)
         raise SystemExit(f"[demo] {name} failed: {failure.message if failure else 'see the run in the UI'}")
     return result

@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from forecast_assets.datasets import load_dataset
-from forecast_assets.forecast_plots import markdown_image, versions_frame, versions_picture
+from forecast_assets.forecast_plots import decision_table, markdown_image, versions_frame, versions_picture
 from forecast_assets.promotion import GATE_METRICS, PROMOTE, SEASONAL_NAIVE, decide_promotion
 from forecast_assets.training import candidate_model
 from resources.artifacts import ArtifactStore
@@ -122,7 +122,7 @@ def champion_model(context: dg.AssetExecutionContext, settings: ForecastSettings
             "gate_action": decision.action,
             "served_by": served_by,
             "reason": decision.reason,
-            "decision_table": dg.MetadataValue.md(decision.table.round(4).to_markdown(index=False)),
+            "decision_table": dg.MetadataValue.md(decision_table(decision.table)),
             "dataset_version": candidate.dataset_version,
             "backtest_windows": gate_windows(data, settings),
             **({f"champion_{k}": v for k, v in current_scores.items()} if current_scores else {}),

@@ -140,6 +140,19 @@ def worst_table(per_series: pd.DataFrame, rows: int = 5) -> str:
     return table.to_markdown(index=False)
 
 
+def decision_table(table: pd.DataFrame) -> str:
+    """The promotion gate's table (one row per contender) as markdown narrow enough for the asset page's metadata
+    column: the mean sMAPE, MASE and RMSE with short headers, and the windows and series they are the mean over above."""
+    first = table.iloc[0]
+    over = f"mean over {int(first['windows'])} backtest window(s) x {int(first['rows']) // max(int(first['windows']), 1)} series"
+    fallbacks = int(table["fallbacks"].sum()) if "fallbacks" in table else 0
+    narrow = pd.DataFrame({"contender": table["contender"].str.replace("seasonal_naive", "naive"),
+                           "sMAPE %": table["smape"].round(2), "MASE": table["mase"].round(3),
+                           "RMSE": table["rmse"].round(1)})
+    note = f"; {fallbacks} fallback forecast(s)" if fallbacks else ""
+    return f"{over}{note}\n\n{narrow.to_markdown(index=False)}"
+
+
 def forecast_view_keys(partition_key: str) -> tuple[str, str]:
     """The artifact keys of a partition's picture (PNG) and its page with every series (HTML)."""
     folder = f"monitoring/{partition_key}/forecasts_vs_actuals"

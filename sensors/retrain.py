@@ -50,6 +50,25 @@ def retrain_days(alarms: pd.DataFrame, cursor: RetrainCursor, consecutive_days: 
     return requested, state
 
 
+def why_no_retrain(alarms: pd.DataFrame, state: RetrainCursor, consecutive_days: int, cooldown_days: int) -> str:
+    """Why the days just walked (alarms, ending in state) requested no retrain, in the words of the policy; shown as
+    the tick's skip reason on the Automation page."""
+    day = state.last_day
+    latest = alarms[alarms["day"] == pd.Timestamp(day)] if day else alarms.iloc[:0]
+    if latest.empty:  # nothing new, or only days already walked (a partition materialized again)
+        return f"no drift_report for a day after {day}"
+    if not bool(latest["alarm"].iloc[-1]):
+        return f"{day}: no alarm (drift and realised error within thresholds)"
+    if not state.armed:
+        return (f"{day}: alarm goes on; this episode's retrain was requested for {state.last_retrain_day} "
+                "(one retrain per episode, re-armed when the alarm clears)")
+    if state.streak < consecutive_days:
+        return f"{day}: alarm on {state.streak} of the {consecutive_days} partitions in a row that call for a retrain"
+    allowed = (pd.Timestamp(state.last_retrain_day) + pd.Timedelta(days=cooldown_days)).date()
+    return (f"{day}: alarm on {state.streak} partitions in a row, but in the cooldown after the retrain for "
+            f"{state.last_retrain_day} (next from {allowed})")
+
+
 def new_alarms(instance: dg.DagsterInstance, after_storage_id: int | None) -> tuple[pd.DataFrame, int | None]:
     """(day, alarm) of every drift_report materialization after after_storage_id (the last one per day), and the
     storage id of the newest one read; from the event log, so a tick never opens the warehouse."""
@@ -82,4 +101,6 @@ def drift_retrain_sensor(context: dg.SensorEvaluationContext, settings: Forecast
     cursor.after_storage_id = last_id
     requests = [dg.RunRequest(run_key=f"drift-retrain-{day}", tags={"forecast/trigger": "drift_sensor",
                                                                       "forecast/alarm_day": day}) for day in days]
-    return dg.SensorResult(run_requests=requests, cursor=cursor.dump())
+    reason = None if requests else why_no_retrain(alarms, cursor, settings.retrain_consecutive_days,
+                                                  settings.retrain_cooldown_days)
+    return dg.SensorResult(run_requests=requests, cursor=cursor.dump(), skip_reason=reason)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sensors.retrain import RetrainCursor, retrain_days
+from sensors.retrain import RetrainCursor, retrain_days, why_no_retrain
 
 
 @pytest.fixture
@@ -53,6 +53,24 @@ def test_evaluating_the_same_days_twice_requests_nothing_twice():
     assert first == ["2024-04-02"] and again == []
 
 
+def why(flags, **policy):
+    frame = alarms(*flags)
+    _, cursor = retrain_days(frame, RetrainCursor(), **policy)
+    return why_no_retrain(frame, cursor, **policy)
+
+
+def test_a_tick_without_a_retrain_says_which_rule_held_it_back():
+    policy = {"consecutive_days": 2, "cooldown_days": 7}
+    assert why([True, False], **policy) == "2024-04-02: no alarm (drift and realised error within thresholds)"
+    assert why([False, True], **policy) == "2024-04-02: alarm on 1 of the 2 partitions in a row that call for a retrain"
+    assert why([True, True, True], **policy).startswith(
+        "2024-04-03: alarm goes on; this episode's retrain was requested for 2024-04-02")
+    assert why([True, True, False, True, True], **policy) == (
+        "2024-04-05: alarm on 2 partitions in a row, but in the cooldown after the retrain for 2024-04-02 (next from 2024-04-09)")
+    assert why_no_retrain(alarms(), RetrainCursor(last_day="2024-04-05"), **policy) == (
+        "no drift_report for a day after 2024-04-05")
+
+
 # --- the sensors through Dagster's own evaluation ---------------------------------------------------------------
 
 def test_drift_retrain_sensor_requests_training_once_and_keeps_its_cursor(defs):
@@ -72,11 +90,13 @@ def test_drift_retrain_sensor_requests_training_once_and_keeps_its_cursor(defs):
     report_drift(alarms(False, True))
     below = evaluate(None)
     assert below.run_requests == []
+    assert below.skip_message == "2024-04-02: alarm on 1 of the 2 partitions in a row that call for a retrain"
     report_drift(alarms(True, start="2024-04-03"))
     fired = evaluate(below.cursor)
     assert [r.run_key for r in fired.run_requests] == ["drift-retrain-2024-04-03"]
     assert fired.run_requests[0].tags["forecast/trigger"] == "drift_sensor"
-    assert evaluate(fired.cursor).run_requests == []
+    quiet = evaluate(fired.cursor)
+    assert quiet.run_requests == [] and quiet.skip_message == "no drift_report for a day after 2024-04-03"
 
 
 def test_new_champion_sensor_reforecasts_only_after_a_promotion(defs):

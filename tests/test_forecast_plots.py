@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from forecast_assets.forecast_page import forecast_page
-from forecast_assets.forecast_plots import (forecast_picture, latest_forecasts, markdown_image, pick_series, report_url,
-                                            versions_frame, versions_picture, worst_table)
+from forecast_assets.forecast_plots import (decision_table, forecast_picture, latest_forecasts, markdown_image,
+                                            pick_series, report_url, versions_frame, versions_picture, worst_table)
 
 DAY = pd.Timestamp("2024-04-02")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -73,6 +73,16 @@ def test_the_worst_series_table_keeps_error_and_coverage_columns_only_with_short
     lines = worst_table(per_series).splitlines()
     assert [cell.strip() for cell in lines[0].split("|")[1:-1]] == ["series", "sMAPE %", "MASE", "in 80%", "in 95%"]
     assert "s007" in lines[2] and len(lines) == 2 + 5
+
+
+def test_the_promotion_table_has_the_three_metrics_per_contender_and_says_what_they_are_the_mean_over():
+    gate = pd.DataFrame({"contender": ["candidate", "seasonal_naive", "champion"], "smape": [2.7358, 9.8261, 3.2586],
+                         "mase": [0.4397, 1.4305, 0.5225], "rmse": [94.0545, 277.211, 109.578], "rows": [24] * 3,
+                         "windows": [2] * 3, "fallbacks": [0] * 3})
+    caption, _, *table = decision_table(gate).splitlines()
+    assert caption == "mean over 2 backtest window(s) x 12 series"
+    assert [cell.strip() for cell in table[0].split("|")[1:-1]] == ["contender", "sMAPE %", "MASE", "RMSE"]
+    assert [row.split("|")[1].strip() for row in table[2:]] == ["candidate", "naive", "champion"]
 
 
 def test_links_point_at_the_ui_server_or_the_cloud_console(tmp_path, monkeypatch):

@@ -1,6 +1,7 @@
 """What a user sees after a short demo, in a real headless Chromium: the lineage, the forecast_accuracy asset page
 with its embedded picture of forecasts against actuals (and the page with every series it links), raw_series'
-check history, a run, the Automation tick history, the Evidently dashboard and a day's Evidently report load
+check history, champion_model's decision (fitting its column), drift_report's links, a run, the Automation tick
+history with its skip reasons, the Overview timeline, the Evidently dashboard and a day's Evidently report load
 without a console error, without an empty placeholder where a plot is promised, and every promised picture is a
 decoded image.
 
@@ -82,7 +83,7 @@ def site(tmp_path_factory):
     reused = os.environ.get("UI_TEST_HOME")
     reports_port = (int(os.environ.get("FORECAST_REPORTS_URL", "http://127.0.0.1:8001").rsplit(":", 1)[1].strip("/"))
                     if reused else _free_port())
-    home = Path(reused) if reused else _short_demo(tmp_path_factory, reports_port)
+    home = Path(reused).resolve() if reused else _short_demo(tmp_path_factory, reports_port)  # DAGSTER_HOME: absolute
     ports = {"dagster": _free_port(), "evidently": _free_port(), "reports": reports_port}
     env = {**os.environ, "FORECAST_HOME": str(home), "DAGSTER_HOME": str(home / "dagster_home"),
            "FORECAST_REPORTS_URL": f"http://127.0.0.1:{reports_port}", "FORECAST_PARTITIONS_END": "data"}
@@ -196,6 +197,54 @@ def test_the_automation_pages_show_the_tick_history(site, browser):
     _open(browser, site["dagster"] + "/locations/forecast_platform/sensors/drift_retrain_sensor", "Evaluations")
     body = lambda: browser.find_element("tag name", "body").text  # noqa: E731
     _wait_until(lambda: "0 runs requested" in body() and "Sensor has never run" not in body(), 30, "a skipped tick")
+    assert _console_errors(browser) == []
+
+
+@pytest.mark.slow
+def test_a_quiet_retrain_sensor_tick_says_why_it_requested_nothing(site, browser):
+    _open(browser, site["dagster"] + "/locations/forecast_platform/sensors/drift_retrain_sensor", "Evaluations")
+    results = "//td//button[contains(., '0 runs requested')]"  # the Result column of the tick history
+    skipped = _wait_until(lambda: browser.find_elements("xpath", results), 30, "a skipped tick")
+    skipped[0].click()  # opens the tick's details
+    body = lambda: browser.find_element("tag name", "body").text  # noqa: E731
+    reason = _wait_until(lambda: next((line for line in body().splitlines() if line.startswith("Skip reason:")), None),
+                         30, "the skip reason")
+    assert "alarm" in reason or "drift_report" in reason, reason  # the policy's words, not Dagster's placeholder
+    assert _console_errors(browser) == []
+
+
+@pytest.mark.slow
+def test_the_overview_timeline_draws_the_demo_s_runs_under_the_code_location(site, browser):
+    _open(browser, site["dagster"] + "/overview/timeline", "Timeline")
+    body = lambda: browser.find_element("tag name", "body").text  # noqa: E731
+    # One row per job of the code location that ran in the window (the last 24 hours: after a recent demo).
+    _wait_until(lambda: all(job in body() for job in ("ingestion_job", "inference_job", "monitoring_job")), 45,
+                "the demo's jobs on the timeline")
+    assert "No runs or scheduled ticks" not in body()
+    assert "forecast_platform" in body()
+    assert _console_errors(browser) == []
+
+
+@pytest.mark.slow
+def test_the_champion_page_s_reason_and_decision_table_fit_the_metadata_column(site, browser):
+    _open(browser, site["dagster"] + "/assets/champion_model", "decision_table")
+    overflow = ("const row = Array.from(document.querySelectorAll('tr')).find(r => r.cells[0] &&"
+                " r.cells[0].innerText === 'decision_table'); const box = row.closest('table').parentElement;"
+                " return [box.scrollWidth, box.clientWidth]")
+    scroll_width, width = browser.execute_script(overflow)
+    assert scroll_width <= width + 1, f"the metadata table is {scroll_width}px wide in a {width}px panel"
+    body = browser.find_element("tag name", "body").text
+    assert "sMAPE %" in body and "mean over" in body
+    assert _console_errors(browser) == []
+
+
+@pytest.mark.slow
+def test_the_drift_page_links_its_report_and_alarm_log_through_the_reports_server(site, browser):
+    _open(browser, site["dagster"] + "/assets/drift_report", "alarm_log")
+    for key in ("report", "alarm_log"):
+        link = browser.find_element("xpath", f"//*[text()='{key}']/ancestor::tr//a").get_attribute("href")
+        assert link.startswith(site["reports"] + "/monitoring/"), link
+        assert requests.get(link, timeout=10).status_code == 200, link
     assert _console_errors(browser) == []
 
 
