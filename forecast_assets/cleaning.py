@@ -8,7 +8,7 @@ Policy, in order (raw data is never changed; this builds a new table):
 5. Longer gaps stay missing (NaN) and are counted; the trainer skips targets it cannot see.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,11 @@ class CleaningReport:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def add(self, other: "CleaningReport") -> None:
+        """Count another shard's report in."""
+        for field in fields(self):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
 
 
 def _short_gap_mask(values: pd.Series, max_steps: int) -> pd.Series:
@@ -70,12 +75,21 @@ def clean_series(raw: pd.DataFrame, freq: str, max_interpolate_steps: int,
     return dataset, report
 
 
-def content_hash(dataset: pd.DataFrame, policy: dict) -> str:
-    """A stable hash of the dataset's rows and the policy that made them: the dataset version."""
+def rows_hash(dataset: pd.DataFrame) -> str:
+    """A stable hash of a cleaned shard's rows (series_id, timestamp, value, in order)."""
+    import hashlib
+
+    rows = pd.util.hash_pandas_object(dataset[["series_id", "timestamp", "value"]], index=False)
+    return hashlib.sha256(rows.to_numpy().tobytes()).hexdigest()
+
+
+def content_hash(shard_hashes: list[str], policy: dict) -> str:
+    """A stable hash of every shard's rows (rows_hash, in shard order) and the policy that made them: the dataset
+    version. The same raw window and policy give the same shards, so the same version."""
     import hashlib
 
     digest = hashlib.sha256()
-    rows = pd.util.hash_pandas_object(dataset[["series_id", "timestamp", "value"]], index=False)
-    digest.update(rows.to_numpy().tobytes())
+    for shard in shard_hashes:
+        digest.update(shard.encode())
     digest.update(repr(sorted(policy.items())).encode())
     return digest.hexdigest()
