@@ -1,10 +1,12 @@
-"""Scale benchmark: synthetic hourly panels of 100, 1,000 and 10,000 series x 60 days through the pipeline's assets.
+"""Scale benchmark: synthetic hourly panels of 10,000, 30,000 and 100,000 series through the pipeline's assets.
 
-    python -m benchmarks.scale [--series 100 1000 10000] [--days 60]
+    python -m benchmarks.scale [--series 10000 30000 100000] [--days 90] [--shard-series 2000]
 
 Each stage (ingest, dataset, train, promote, forecast) is one Dagster run of the platform's own assets in a
 throw-away FORECAST_HOME; per stage we record the wall time and the peak resident memory of this process plus its
-children (the trainer runs as a subprocess), sampled with psutil. The last line is `name=value ...`.
+children (the trainer runs as a subprocess), sampled with psutil. Sizes run smallest first, each in its own
+FORECAST_HOME; after the last one the curve (stage x size: seconds and peak) is printed as a table, and the last
+line is `name=value ...`.
 """
 
 import argparse
@@ -71,7 +73,7 @@ def run_stage(assets: list, instance: dg.DagsterInstance, resources: dict, **kwa
     return {"seconds": round(seconds, 2), "peak_mb": round(memory.peak_mb, 1)}
 
 
-def scale_run(n_series: int, days: int, workdir: Path) -> dict:
+def scale_run(n_series: int, days: int, workdir: Path, shard_series: int | None = None) -> dict:
     """Every stage of the pipeline on n_series synthetic hourly series of `days` days; {stage: {seconds, peak_mb}}."""
     with pipeline_environment(Path(workdir) / "forecast_home", SCENARIO_START):
         from forecast_assets.champion import champion_model
@@ -85,7 +87,8 @@ def scale_run(n_series: int, days: int, workdir: Path) -> dict:
 
         source = SyntheticSeriesSource(n_series=n_series, start=str(SCENARIO_START.date()), days=days, events=[])
         end = SCENARIO_START + pd.Timedelta(days=days)
-        settings = ForecastSettings(dataset_window_periods=days * 24)
+        settings = ForecastSettings(dataset_window_periods=days * 24,
+                                    **({"shard_series": shard_series} if shard_series else {}))
         resources = {**build_resources(), "source": source, "settings": settings}
         instance = dg.DagsterInstance.ephemeral(tempdir=str(Path(workdir) / "dagster"))
         last_day = (end - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
@@ -110,22 +113,41 @@ def figures_line(results: dict[int, dict]) -> str:
     return " ".join(pairs)
 
 
+def curve_table(results: dict[int, dict]) -> str:
+    """Markdown table: one row per stage (and the total), one column per series count, `seconds s / peak GB`."""
+    sizes = sorted(results)
+    stages = list(next(iter(results.values())))
+    header = "| stage | " + " | ".join(f"{n:,} series" for n in sizes) + " |"
+    lines = [header, "|---" * (len(sizes) + 1) + "|"]
+    for stage in stages:
+        cells = [f"{results[n][stage]['seconds']:.0f} s / {results[n][stage]['peak_mb'] / 1024:.1f} GB" for n in sizes]
+        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    totals = [f"{sum(f['seconds'] for f in results[n].values()):.0f} s / "
+              f"{max(f['peak_mb'] for f in results[n].values()) / 1024:.1f} GB" for n in sizes]
+    lines.append("| total | " + " | ".join(totals) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line entry point (see the module docstring)."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.scale", description="Pipeline scale benchmark.")
-    parser.add_argument("--series", type=int, nargs="+", default=[100, 1000, 10000])
-    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--series", type=int, nargs="+", default=[10000, 30000, 100000],
+                        help="series counts, run smallest first (the curve)")
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--shard-series", type=int, default=None,
+                        help="series per shard (settings.shard_series; default: the settings' default)")
     parser.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/scale.json")
     args = parser.parse_args(argv)
     results = {}
-    for n_series in args.series:
+    for n_series in sorted(args.series):
         with tempfile.TemporaryDirectory(prefix=f"scale-{n_series}-") as workdir:
-            results[n_series] = scale_run(n_series, args.days, Path(workdir))
+            results[n_series] = scale_run(n_series, args.days, Path(workdir), args.shard_series)
         print(f"{n_series} series x {args.days} days: " + ", ".join(
             f"{stage} {f['seconds']} s / {f['peak_mb']} MB" for stage, f in results[n_series].items()), flush=True)
     out = args.out or RESULTS_DIR / "scale.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
+    print(curve_table(results))
     print(figures_line(results))
 
 
