@@ -77,14 +77,6 @@ def clean_series(raw: pd.DataFrame, freq: str, max_interpolate_steps: int,
     return dataset, report
 
 
-def rows_hash(dataset: pd.DataFrame) -> str:
-    """A stable hash of a cleaned shard's rows (series_id, timestamp, value, in order)."""
-    import hashlib
-
-    rows = pd.util.hash_pandas_object(dataset[["series_id", "timestamp", "value"]], index=False)
-    return hashlib.sha256(rows.to_numpy().tobytes()).hexdigest()
-
-
 def _averaged(frame: pd.DataFrame):
     """(ids, series number, int64 timestamps, values) sorted by series and time, a repeated (series, timestamp)
     averaged over its finite values (NaN when it has none), in numbers: a pandas groupby on the string ids took
@@ -143,13 +135,23 @@ def _fill_short_gaps(ids, series, stamps, values, max_steps: int, report: Cleani
     return dataset, report
 
 
-def content_hash(shard_hashes: list[str], policy: dict) -> str:
-    """A stable hash of every shard's rows (rows_hash, in shard order) and the policy that made them: the dataset
-    version. The same raw window and policy give the same shards, so the same version."""
+def series_hashes(dataset: pd.DataFrame) -> dict[str, str]:
+    """A stable hash of each series' rows (timestamp, value, in order) in a cleaned dataset or shard of it."""
+    import hashlib
+
+    rows = pd.util.hash_pandas_object(dataset[["series_id", "timestamp", "value"]], index=False).to_numpy()
+    ids = dataset["series_id"].to_numpy()
+    bounds = np.r_[np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]), len(ids)]  # cleaned rows are sorted by series
+    return {str(ids[a]): hashlib.sha256(rows[a:b].tobytes()).hexdigest()[:32] for a, b in zip(bounds[:-1], bounds[1:])}
+
+
+def content_hash(hashes: dict[str, str], policy: dict) -> str:
+    """A stable hash of every series' rows (series_hashes, by series id) and the policy that made them: the dataset
+    version. It does not depend on how the series are sharded: the same content is the same version."""
     import hashlib
 
     digest = hashlib.sha256()
-    for shard in shard_hashes:
-        digest.update(shard.encode())
+    for series_id in sorted(hashes):
+        digest.update(f"{series_id}\0{hashes[series_id]}\n".encode())
     digest.update(repr(sorted(policy.items())).encode())
     return digest.hexdigest()

@@ -2,7 +2,8 @@
 
 A shard holds the series whose stable hash falls in it (resources/shards.py); the cleaning policy runs per shard,
 so the dataset is built, hashed and read one shard at a time. `_manifest.json`, written last, lists the shards
-(file, rows, series, hash): a version whose manifest exists is complete. Parquet readers that take a folder
+(file, rows, series): a version whose manifest exists is complete. The version hashes each series' rows, so it
+does not depend on the shard size. Parquet readers that take a folder
 (pandas, pyarrow, the trainer) skip files starting with an underscore, so the folder reads as one table.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast_assets.cleaning import CleaningReport, clean_series, content_hash, rows_hash
+from forecast_assets.cleaning import CleaningReport, clean_series, content_hash, series_hashes
 from resources.artifacts import ArtifactStore
 
 MANIFEST = "_manifest.json"
@@ -34,14 +35,15 @@ class ShardedDataset:
 
     folder: Path
     policy: dict
-    shards: list[dict] = field(default_factory=list)  # {file, shard, rows, series, hash}
+    shards: list[dict] = field(default_factory=list)  # {file, shard, rows, series}
+    hashes: dict[str, str] = field(default_factory=dict)  # series_id -> hash of its rows
     report: CleaningReport = field(default_factory=CleaningReport)
     preview: pd.DataFrame | None = None
 
     @property
     def digest(self) -> str:
-        """The content hash: of every shard's rows and the policy."""
-        return content_hash([shard["hash"] for shard in self.shards], self.policy)
+        """The content hash: of every series' rows and the policy (whatever the shard size)."""
+        return content_hash(self.hashes, self.policy)
 
     @property
     def rows(self) -> int:
@@ -57,8 +59,9 @@ class ShardedDataset:
                                        self.policy["allow_negative"])
         name = f"shard-{number:04d}.parquet"
         dataset.to_parquet(self.folder / name, index=False)
-        self.shards.append({"file": name, "shard": number, "rows": len(dataset),
-                            "series": int(dataset["series_id"].nunique()), "hash": rows_hash(dataset)})
+        hashes = series_hashes(dataset)
+        self.shards.append({"file": name, "shard": number, "rows": len(dataset), "series": len(hashes)})
+        self.hashes.update(hashes)
         self.report.add(report)
         self.preview = dataset.head(10) if self.preview is None else self.preview
 
