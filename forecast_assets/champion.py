@@ -92,7 +92,8 @@ def champion_model(context: dg.AssetExecutionContext, settings: ForecastSettings
     # champion's training data. Both are judged as validated (before their refit), so neither has trained on the
     # windows: the champion's refit model may have (retrained two days ago, it saw half of them) and would win
     # on its own training data; the refit of the winner is what serves.
-    data = load_dataset(artifacts, candidate.dataset_version)
+    # A stable sample: whole dataset shards (by series hash) up to settings.gate_series, so memory stays bounded.
+    data = load_dataset(artifacts, candidate.dataset_version, max_series=settings.gate_series)
     rows = {"candidate": backtest_rows(registry, candidate, data, settings, validated=True),
             "seasonal_naive": backtest_rows(registry, None, data, settings)}
     if champion is not None and champion.version != candidate.version:

@@ -63,14 +63,16 @@ def _skipped_after_schema() -> list[dg.AssetCheckResult]:
                                 metadata={"skipped": "schema check failed"}) for spec in RAW_SERIES_CHECKS[1:]]
 
 
-def _stale(raw: pd.DataFrame, grid: pd.DatetimeIndex, settings: ForecastSettings) -> pd.DataFrame:
-    if raw.empty:  # nothing arrived at all: the most stale a window can be
+def _stale(last: pd.DataFrame, grid: pd.DatetimeIndex, settings: ForecastSettings) -> pd.DataFrame:
+    """Stale series, judged on each series' last timestamp in the window (`last`: series_id, timestamp)."""
+    if last.empty:  # nothing arrived at all: the most stale a window can be
         return pd.DataFrame({"series_id": ["<all series>"], "last_timestamp": [pd.NaT], "steps_behind": [None]})
-    return quality.stale_series(raw, grid[-1], settings.offset, settings.stale_after_steps) if len(grid) else raw.iloc[:0]
+    return quality.stale_series(last, grid[-1], settings.offset, settings.stale_after_steps) if len(grid) else last.iloc[:0]
 
 
 def _problem_rows(raw: pd.DataFrame, grid: pd.DatetimeIndex, settings: ForecastSettings) -> dict[str, pd.DataFrame]:
-    """The offending rows of every rule after schema, on observations whose window has the steps `grid`."""
+    """The offending rows of every per-row and per-series rule after schema, on observations whose window has the
+    steps `grid` (staleness, judged per partition, is RawChecks')."""
     negatives = quality.negative_rows(raw)
     return {
         "non_finite_values": quality.non_finite_rows(raw),
@@ -78,32 +80,88 @@ def _problem_rows(raw: pd.DataFrame, grid: pd.DatetimeIndex, settings: ForecastS
         "duplicate_timestamps": quality.duplicated_rows(raw),
         "missing_steps": quality.missing_steps(raw, grid),
         "negative_values": negatives.iloc[:0] if settings.allow_negative_values else negatives,
-        "stale_series": _stale(raw, grid, settings),
         "flatlines": quality.flatlines(raw, settings.flatline_steps),
     }
 
 
 BLOCKING = {spec.name: spec.blocking for spec in RAW_SERIES_CHECKS}
+RULES = [spec.name for spec in RAW_SERIES_CHECKS[1:]]
+
+
+class RawChecks:
+    """The checks of a run's partitions ({key: [start, end)}), fed chunk by chunk: every rule works per row or per
+    series and a chunk holds whole series, so only the offending rows (and each series' last timestamp per
+    partition, for staleness) are kept, never the observations. A range (a backfill) is one pass of the rules."""
+
+    def __init__(self, windows: dict[str, tuple[pd.Timestamp, pd.Timestamp]], settings: ForecastSettings):
+        self.windows, self.settings = windows, settings
+        self.problems: list[str] = []
+        self.found: dict[str, list[pd.DataFrame]] = {name: [] for name in RULES if name != "stale_series"}
+        self.last: list[pd.Series] = []  # max timestamp by (partition number, series_id)
+        self._starts = np.array([start.value for start, _ in windows.values()])
+        self._grid = settings.grid(min(s for s, _ in windows.values()), max(e for _, e in windows.values()))
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        """Run the rules on one chunk of whole series."""
+        problems = quality.schema_problems(chunk)
+        self.problems += [problem for problem in problems if problem not in self.problems]
+        if self.problems or chunk.empty:
+            return
+        for name, rows in _problem_rows(chunk, self._grid, self.settings).items():
+            self.found[name].append(rows)
+        stamps = chunk["timestamp"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        bucket = np.searchsorted(self._starts, stamps, "right") - 1
+        self.last.append(chunk.groupby([bucket, chunk["series_id"]])["timestamp"].max())
+
+    def results(self) -> dict[str, list[dg.AssetCheckResult]]:
+        """Each partition's results: the rows the rules found, split by partition; staleness at the partition's end."""
+        if self.problems:
+            return {key: [_schema(self.problems)] + _skipped_after_schema() for key in self.windows}
+        rows = {name: pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+                for name, frames in self.found.items()}
+        last = pd.concat(self.last) if self.last else pd.Series(dtype="datetime64[ns]")
+        by_partition = {i: frame.droplevel(0).rename("timestamp").reset_index()
+                        for i, frame in last.groupby(level=0)} if len(last) else {}
+        results = {}
+        for i, (key, (start, end)) in enumerate(self.windows.items()):
+            part = {name: _in_window(frame, start, end) for name, frame in rows.items()}
+            part["stale_series"] = _stale(by_partition.get(i, pd.DataFrame(columns=["series_id", "timestamp"])),
+                                          self.settings.grid(start, end), self.settings)
+            results[key] = [_schema([])] + [_result(name, part[name], BLOCKING[name]) for name in RULES]
+        return results
 
 
 def evaluate_raw_checks(raw: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
                         settings: ForecastSettings) -> list[dg.AssetCheckResult]:
     """Run every raw_series check on the observations of the window [start, end)."""
-    problems = quality.schema_problems(raw)
-    if problems:
-        return [_schema(problems)] + _skipped_after_schema()
-    rows = _problem_rows(raw, settings.grid(start, end), settings)  # the window's steps, on the data's calendar
-    return [_schema(problems)] + [_result(name, frame, BLOCKING[name]) for name, frame in rows.items()]
+    checks = RawChecks({"window": (start, end)}, settings)
+    checks.add(raw)
+    return checks.results()["window"]
 
 
-def raw_check_results(context: dg.AssetExecutionContext, raw: pd.DataFrame, settings: ForecastSettings):
+def run_windows(context: dg.AssetExecutionContext) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
+    """{partition key: [start, end)} of the run's partitions (one, or a range for a backfill)."""
+    partitions = context.assets_def.partitions_def
+    return {key: (_naive(w.start), _naive(w.end))
+            for key in context.partition_keys for w in [partitions.time_window_for_partition_key(key)]}
+
+
+def raw_check_results(context: dg.AssetExecutionContext, checks: RawChecks):
     """The checks of the run's partitions, after raw_series' output: results for one partition, or for a range run
     one evaluation per check and partition (each against that partition's materialization) and the check outputs."""
     if context.has_partition_key:
-        window = context.partition_time_window
-        yield from evaluate_raw_checks(raw, _naive(window.start), _naive(window.end), settings)
-    else:
-        yield from _range_evaluations(context, raw, settings)
+        yield from next(iter(checks.results().values()))
+        return
+    for key, results in checks.results().items():
+        target = _materialization(context.instance, key)
+        for result in results:
+            yield dg.AssetCheckEvaluation(asset_key=RAW, check_name=result.check_name, passed=result.passed,
+                                          metadata=result.metadata, severity=result.severity,
+                                          blocking=BLOCKING[result.check_name], partition=key,
+                                          target_materialization_data=target)
+    # The step's check outputs (required); their evaluations are the per-partition ones above.
+    for output_name in context.assets_def.check_specs_by_output_name:
+        yield dg.Output(None, output_name=output_name)
 
 
 def _naive(moment) -> pd.Timestamp:
@@ -117,43 +175,6 @@ def _in_window(rows: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd
     if "timestamp" in rows:
         return rows[(rows["timestamp"] >= start) & (rows["timestamp"] < end)]
     return rows[(rows["start"] < end) & (rows["end"] >= start)]
-
-
-def _range_results(raw: pd.DataFrame, windows: dict, settings: ForecastSettings) -> dict[str, list]:
-    """Each partition's results from one pass of the rules over the whole range (a backfill of years stays fast):
-    the rows each rule found, split by partition; staleness judged at each partition's own end."""
-    problems = quality.schema_problems(raw)
-    if problems:
-        return {key: [_schema(problems)] + _skipped_after_schema() for key in windows}
-    first, last = min(s for s, _ in windows.values()), max(e for _, e in windows.values())
-    rows = _problem_rows(raw, settings.grid(first, last), settings)
-    # Each series' last observation in each partition, in one pass: what staleness is judged on.
-    starts = np.array([start.value for start, _ in windows.values()])
-    bucket = np.searchsorted(starts, raw["timestamp"].to_numpy(dtype="datetime64[ns]").astype(np.int64), "right") - 1
-    last = {i: frame.droplevel(0).rename("timestamp").reset_index() for i, frame in
-            raw.groupby([bucket, raw["series_id"]])["timestamp"].max().groupby(level=0)}
-    results = {}
-    for i, (key, (start, end)) in enumerate(windows.items()):
-        part = {name: _in_window(frame, start, end) for name, frame in rows.items() if name != "stale_series"}
-        part["stale_series"] = _stale(last.get(i, raw.iloc[:0]), settings.grid(start, end), settings)
-        results[key] = [_schema(problems)] + [_result(name, part[name], BLOCKING[name]) for name in rows]
-    return results
-
-
-def _range_evaluations(context: dg.AssetExecutionContext, raw: pd.DataFrame, settings: ForecastSettings):
-    partitions = context.assets_def.partitions_def
-    windows = {key: (_naive(w.start), _naive(w.end))
-               for key in context.partition_keys for w in [partitions.time_window_for_partition_key(key)]}
-    for key, results in _range_results(raw, windows, settings).items():
-        target = _materialization(context.instance, key)
-        for result in results:
-            yield dg.AssetCheckEvaluation(asset_key=RAW, check_name=result.check_name, passed=result.passed,
-                                          metadata=result.metadata, severity=result.severity,
-                                          blocking=BLOCKING[result.check_name], partition=key,
-                                          target_materialization_data=target)
-    # The step's check outputs (required); their evaluations are the per-partition ones above.
-    for output_name in context.assets_def.check_specs_by_output_name:
-        yield dg.Output(None, output_name=output_name)
 
 
 def _materialization(instance: dg.DagsterInstance, partition_key: str):

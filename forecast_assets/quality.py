@@ -28,12 +28,22 @@ def duplicated_rows(raw: pd.DataFrame) -> pd.DataFrame:
     return raw[raw.duplicated(["series_id", "timestamp"], keep=False)].sort_values(["series_id", "timestamp"])
 
 
+MISSING_BLOCK = 2000  # series per block of the (series x grid step) table missing_steps builds
+
+
 def missing_steps(raw: pd.DataFrame, grid: pd.DatetimeIndex) -> pd.DataFrame:
-    """(series_id, timestamp) of every step of the window's grid that a series present in the window did not deliver."""
+    """(series_id, timestamp) of every step of the window's grid that a series present in the window did not deliver.
+
+    In numbers, a block of series at a time (a loop per series took most of an ingestion of 100,000 series)."""
+    codes, ids = pd.factorize(raw["series_id"], sort=True)
+    at = grid.get_indexer(pd.DatetimeIndex(raw["timestamp"]))  # -1: not a step of the grid
     missing = []
-    for series_id, group in raw.groupby("series_id", sort=True):
-        absent = grid.difference(pd.DatetimeIndex(group["timestamp"].unique()))
-        missing.append(pd.DataFrame({"series_id": series_id, "timestamp": absent}))
+    for first in range(0, len(ids), MISSING_BLOCK):
+        inside = (codes >= first) & (codes < first + MISSING_BLOCK) & (at >= 0)
+        seen = np.zeros((min(MISSING_BLOCK, len(ids) - first), len(grid)), dtype=bool)
+        seen[codes[inside] - first, at[inside]] = True
+        series, step = np.nonzero(~seen)
+        missing.append(pd.DataFrame({"series_id": np.asarray(ids, dtype=object)[first + series], "timestamp": grid[step]}))
     return pd.concat(missing, ignore_index=True) if missing else pd.DataFrame(columns=["series_id", "timestamp"])
 
 
@@ -63,10 +73,14 @@ def stale_series(raw: pd.DataFrame, expected_last: pd.Timestamp, offset: pd.Date
 
 def flatlines(raw: pd.DataFrame, min_steps: int) -> pd.DataFrame:
     """Runs of at least min_steps identical consecutive values per series (a stuck sensor): series, start, end, length."""
-    ordered = raw.dropna(subset=["value"]).sort_values(["series_id", "timestamp"])
-    changed = (ordered["value"] != ordered["value"].shift()) | (ordered["series_id"] != ordered["series_id"].shift())
-    runs = ordered.assign(run=changed.cumsum()).groupby("run").agg(
-        series_id=("series_id", "first"), start=("timestamp", "first"), end=("timestamp", "last"),
-        length=("value", "size"), value=("value", "first"),
-    )
-    return runs[runs["length"] >= min_steps].reset_index(drop=True)
+    ordered = raw.dropna(subset=["value"])
+    codes, ids = pd.factorize(ordered["series_id"], sort=True)
+    stamps = ordered["timestamp"].to_numpy(dtype="datetime64[ns]")
+    order = np.lexsort((stamps, codes))
+    codes, stamps, values = codes[order], stamps[order], ordered["value"].to_numpy()[order]
+    first = np.flatnonzero(np.r_[True, (values[1:] != values[:-1]) | (codes[1:] != codes[:-1])])
+    length = np.diff(np.r_[first, len(values)])
+    run = first[length >= min_steps]
+    return pd.DataFrame({"series_id": np.asarray(ids, dtype=object)[codes[run]], "start": stamps[run],
+                         "end": stamps[run + length[length >= min_steps] - 1], "length": length[length >= min_steps],
+                         "value": values[run]})

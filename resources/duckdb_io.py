@@ -4,9 +4,11 @@ import time
 from contextlib import contextmanager
 
 import duckdb
-from dagster._core.storage.db_io_manager import DbIOManager
+from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice
 from dagster_duckdb.io_manager import DuckDbClient, _get_cleanup_statement
 from dagster_duckdb_pandas import DuckDBPandasIOManager
+
+from resources.row_chunks import RowChunks
 
 LOCK_WAIT_SECONDS = 15.0  # long enough for another process's one read or write, short enough to fail visibly
 
@@ -67,8 +69,42 @@ class AtomicDuckDbClient(DuckDbClient):
             connection.execute(_get_cleanup_statement(table_slice))
 
 
+def _table_exists(connection, schema: str, table: str) -> bool:
+    return bool(connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table]).fetchall()[0][0])
+
+
+class RowChunksTypeHandler(DbTypeHandler[RowChunks]):
+    """Writes a RowChunks output chunk by chunk on the IO manager's connection, so inside its one transaction."""
+
+    def handle_output(self, context, table_slice: TableSlice, obj: RowChunks, connection):
+        name = f"{table_slice.schema}.{table_slice.table}"
+        exists, rows = _table_exists(connection, table_slice.schema, table_slice.table), 0
+        for chunk in obj:
+            if chunk.empty:
+                continue
+            incoming_chunk = chunk  # noqa: F841  (DuckDB scans the local frame by its name)
+            connection.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming_chunk" if exists
+                               else f"CREATE TABLE {name} AS SELECT * FROM incoming_chunk").fetchall()
+            exists, rows = True, rows + len(chunk)
+        context.add_output_metadata({"dagster/row_count": rows, "storage_kind": "duckdb", **obj.output_metadata()})
+
+    def load_input(self, context, table_slice: TableSlice, connection) -> RowChunks:
+        """The slice as one chunk (readers that want it piecewise query the warehouse by series)."""
+        return RowChunks([connection.execute(DuckDbClient.get_select_statement(table_slice)).fetch_df()])
+
+    @property
+    def supported_types(self):
+        return [RowChunks]
+
+
 class AtomicDuckDBPandasIOManager(DuckDBPandasIOManager):
     """The DuckDB pandas IO manager, but a rerun's delete-then-insert commits as one: old rows or new, never neither."""
+
+    @staticmethod
+    def type_handlers():
+        return [*DuckDBPandasIOManager.type_handlers(), RowChunksTypeHandler()]
 
     def create_io_manager(self, context) -> DbIOManager:
         return DbIOManager(

@@ -34,6 +34,8 @@ class ForecastSettings(dg.ConfigurableResource):
     allow_negative_values: bool = False  # whether the negative-value check passes negative observations
     flatline_steps: int = 6  # this many identical consecutive values are flagged as a stuck sensor
     stale_after_steps: int = 2  # a partition whose last observation is this many steps short of its end is stale
+    shard_series: int = 2000  # series per shard: ingestion writes and the dataset's Parquet shards hold this many at a time
+    gate_series: int = 4000  # the gate backtests at most about this many series: whole dataset shards, a stable hash sample
     interval_levels: list[int] = [80, 95]  # prediction interval levels (%)
     backtest_windows: int = 2  # H-step windows at the end of the dataset the gate decides on (see forecast_assets/promotion.py)
     primary_metric: str = "mase"  # the metric a candidate must win on to replace the champion

@@ -72,3 +72,48 @@ def test_cleaning_policy_averages_duplicates_fills_short_gaps_and_counts_long_on
     assert dataset.set_index("timestamp").at[hours[3], "value"] == 3.0  # interpolated between 2 and 4
     assert dataset["value"].isna().sum() == 4 and report.left_missing == 4
     assert report.duplicates_averaged == 1 and report.interpolated == 1 and report.steps_inserted == 5
+
+
+def test_a_dataset_is_parquet_shards_of_whole_series_and_its_version_does_not_depend_on_the_shard_size(resources):
+    from forecast_assets.dataset_shards import read_shard, shard_files
+    from forecast_assets.datasets import load_dataset
+    from resources.settings import ForecastSettings
+
+    one = build_dataset({**resources, "settings": ForecastSettings(shard_series=100)})
+    sharded = build_dataset({**resources, "settings": ForecastSettings(shard_series=5)})  # 12 series: 3 shards
+
+    version = sharded["dataset_version"].value
+    assert version == one["dataset_version"].value and sharded["shards"].value == 3 and one["shards"].value == 1
+    shards = [read_shard(resources["artifacts"], key)
+              for key in shard_files(resources["artifacts"], version)]
+    owners = [set(shard["series_id"]) for shard in shards]
+    assert sum(map(len, owners)) == len(set().union(*owners)) == 12  # every series in exactly one shard
+    start, end = pd.Timestamp(DAYS[0]), pd.Timestamp("2024-01-12")
+    expected, _ = clean_series(resources["warehouse"].read("raw_series", time_column="timestamp", start=start, end=end),
+                               "h", max_interpolate_steps=3)
+    stored = load_dataset(resources["artifacts"], version).sort_values(["series_id", "timestamp"], ignore_index=True)
+    pd.testing.assert_frame_equal(stored, expected)
+
+
+def test_a_bounded_load_reads_whole_shards_in_order_until_it_has_enough_series(resources):
+    from forecast_assets.datasets import load_dataset
+    from resources.settings import ForecastSettings
+
+    version = build_dataset({**resources, "settings": ForecastSettings(shard_series=3)})["dataset_version"].value
+
+    first = load_dataset(resources["artifacts"], version, max_series=1)
+    again = load_dataset(resources["artifacts"], version, max_series=1)
+    everything = load_dataset(resources["artifacts"], version)
+    assert 1 <= first["series_id"].nunique() < everything["series_id"].nunique() == 12
+    pd.testing.assert_frame_equal(first, again)  # a stable sample: the same series every time
+    assert first.groupby("series_id").size().eq(everything.groupby("series_id").size()[first["series_id"].unique()]).all()
+
+
+def test_the_trainer_reads_a_sharded_dataset_folder_with_the_same_rows(resources):
+    from trainer.dataset import read_dataset
+    from resources.settings import ForecastSettings
+
+    metadata = build_dataset({**resources, "settings": ForecastSettings(shard_series=4)})
+    frame = read_dataset(metadata["dataset_uri"].value)  # the folder, its _manifest.json skipped
+    assert len(frame) == metadata["dagster/row_count"].value and frame["series_id"].nunique() == 12
+    assert isinstance(frame["series_id"].dtype, pd.CategoricalDtype)

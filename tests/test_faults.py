@@ -25,6 +25,7 @@ from resources.registry_local import LocalModelRegistry
 from resources.environment import build_source
 from resources.sources.base import SourceError
 from resources.sources.file import FileSeriesSource
+from resources.sources.synthetic import SyntheticSeriesSource
 from resources.training_local import trainer_environment
 from resources.warehouse import WAREHOUSE_POOL, DuckDBWarehouse
 
@@ -246,3 +247,30 @@ def test_one_empty_cell_is_kept_reported_by_a_missing_values_warning_and_filled_
     assert len(raw) == 24 and raw["value"].isna().sum() == 1  # raw data kept as delivered
     cleaned, policy = clean_series(raw, "h", max_interpolate_steps=3)
     assert policy.interpolated == 1 and cleaned["value"].notna().all()
+
+
+class SourceFailingAfterOneChunk(SyntheticSeriesSource):
+    """The synthetic source, but the feed breaks after delivering its first chunk of series."""
+
+    def fetch_chunks(self, start, end, series_per_chunk):
+        chunks = super().fetch_chunks(start, end, series_per_chunk)
+        yield next(chunks)
+        raise SourceError("synthetic feed: connection reset after the first chunk")
+
+
+def test_a_source_failing_midway_through_the_chunks_leaves_the_stored_partition_as_it_was(forecast_home):
+    from forecast_assets.ingestion import raw_series
+    from resources.environment import build_resources
+    from resources.settings import ForecastSettings
+
+    day, resources = "2024-01-10", build_resources()
+    dg.materialize([raw_series], partition_key=day, resources=resources)
+    warehouse = resources["warehouse"]
+    before = warehouse.read("raw_series")
+
+    failing = {**resources, "source": SourceFailingAfterOneChunk(), "settings": ForecastSettings(shard_series=5)}
+    result = dg.materialize([raw_series], partition_key=day, resources=failing, raise_on_error=False)
+
+    assert not result.success
+    after = warehouse.read("raw_series")  # the first chunk's rows rolled back with the delete: old rows, all of them
+    assert len(after) == len(before) == 24 * 12 and after["ingested_at"].eq(before["ingested_at"].iloc[0]).all()

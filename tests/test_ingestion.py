@@ -115,3 +115,20 @@ def test_a_passing_check_shows_its_count_only():
     results = {r.check_name: r for r in evaluate_raw_checks(raw, day, day + pd.Timedelta(days=1), ForecastSettings())}
     assert results["duplicate_timestamps"].passed
     assert set(results["duplicate_timestamps"].metadata) == {"failing_rows"}
+
+
+def test_a_day_written_in_chunks_of_series_stores_and_checks_exactly_what_one_chunk_does(synthetic_resources):
+    from resources.settings import ForecastSettings
+
+    whole = ingest(synthetic_resources, "2024-02-06")
+    rows = stored_rows(synthetic_resources, "2024-02-06").drop(columns="ingested_at")
+    chunked = ingest({**synthetic_resources, "settings": ForecastSettings(shard_series=5)}, "2024-02-06")  # 5+5+2
+
+    again = stored_rows(synthetic_resources, "2024-02-06").drop(columns="ingested_at")
+    by_key = ["series_id", "timestamp"]
+    assert again.sort_values(by_key, ignore_index=True).equals(rows.sort_values(by_key, ignore_index=True))
+    assert {name: (e.passed, e.metadata.get("series")) for name, e in checks_of(chunked).items()} == {
+        name: (e.passed, e.metadata.get("series")) for name, e in checks_of(whole).items()}
+    assert not checks_of(chunked)["flatlines"].passed  # the stuck sensor of s007, found in its chunk
+    metadata = chunked.asset_materializations_for_node("raw_series")[0].metadata
+    assert metadata["series"].value == 12 and metadata["dagster/row_count"].value == len(rows)

@@ -19,7 +19,7 @@ def test_a_failed_training_run_leaves_the_registry_as_it_was(lifecycle, forecast
     defs, resources, instance = lifecycle
     job = defs.resolve_job_def("training_job")
     job.execute_in_process(instance=instance, run_config=WINDOW, asset_selection=[dg.AssetKey("training_dataset")])
-    for dataset in Path(forecast_home, "artifacts", "datasets").rglob("dataset.parquet"):
+    for dataset in Path(forecast_home, "artifacts", "datasets").rglob("shard-*.parquet"):
         dataset.write_bytes(b"not parquet")  # the trainer cannot read it
     index = Path(forecast_home, "registry", "index.json")
     before = index.read_bytes() if index.exists() else None
@@ -29,7 +29,7 @@ def test_a_failed_training_run_leaves_the_registry_as_it_was(lifecycle, forecast
 
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
-    assert "dataset.parquet" in failure.event_specific_data.error.message
+    assert "shard-0000.parquet" in failure.event_specific_data.error.message
     assert resources["registry"].versions() == []
     assert (index.read_bytes() if index.exists() else None) == before
 

@@ -10,16 +10,21 @@ from trainer.statistical import MIN_POINTS
 
 
 def read_dataset(path: Path) -> pd.DataFrame:
-    """Read series_id, timestamp, value from Parquet; errors name the file and what is wrong with it."""
+    """Read series_id, timestamp, value from Parquet (a file, or a folder of shards); errors name the file and what
+    is wrong with it. series_id comes back categorical: one code per row, not one string (the panel's largest cost)."""
+    import pyarrow.dataset as ds
+
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"dataset not found: {path}")
     try:
-        frame = pd.read_parquet(path)
+        parquet = ds.ParquetFileFormat(read_options={"dictionary_columns": ["series_id"]})
+        data = ds.dataset(path, format=parquet)  # a folder's files starting with _ or . (a manifest) are skipped
+        columns = [column for column in REQUIRED_COLUMNS if column in data.schema.names]
+        frame = data.to_table(columns=columns).unify_dictionaries().to_pandas()
     except Exception as exc:  # pyarrow raises several unrelated types for a corrupt or non-Parquet file
         raise ValueError(f"cannot read Parquet dataset {path}: {type(exc).__name__}: {exc}") from None
     validate_frame(frame, str(path))
-    frame = frame[list(REQUIRED_COLUMNS)]
     if not pd.api.types.is_datetime64_any_dtype(frame["timestamp"]):
         try:
             frame = frame.assign(timestamp=pd.to_datetime(frame["timestamp"]))

@@ -165,26 +165,44 @@ class FeatureSpec:
         return cls(**raw)
 
 
+WINDOW_BLOCK = 8192  # origins whose windows are gathered at once (8192 x a 168-point window: 11 MB)
+
+
 class FeatureBuilder:
     """Computes feature rows for (series, origin, step) triples of one SeriesPanel."""
 
     def __init__(self, panel: SeriesPanel, spec: FeatureSpec):
         self.panel, self.spec = panel, spec
-        values = pd.Series(panel.values)
-        self.rolling = {}
-        for w in spec.windows:
-            roll = values.rolling(w, min_periods=1)
-            self.rolling[w] = [roll.mean().to_numpy(), roll.std(ddof=0).to_numpy(),
-                               roll.min().to_numpy(), roll.max().to_numpy()]
-        self.raw_scale = values.abs().rolling(spec.scale_window, min_periods=1).mean().to_numpy()
-        finite = np.isfinite(self.raw_scale)
-        self.last_scale = np.maximum.accumulate(np.where(finite, np.arange(len(finite)), 0))
+        # Window statistics are computed at the origins asked for, not over the whole panel: ten panel-sized rolling
+        # arrays were most of the trainer's memory (10 GB at 30,000 series x 90 days). Kept: where each position
+        # last saw a value, so a scale window that fell into a long gap carries the last known scale on.
+        index = np.arange(len(panel.values), dtype=np.int32 if len(panel.values) < 2**31 else np.int64)
+        self.last_seen = np.maximum.accumulate(np.where(np.isfinite(panel.values), index, -1))
+
+    def _window_stats(self, ends: np.ndarray, w: int, absolute: bool = False) -> np.ndarray:
+        """mean, std (ddof 0), min and max (rows) of the finite values in the w points ending at each position (NaN
+        when none), as pandas' rolling(w, min_periods=1) gives them; of the absolute values with absolute."""
+        out = np.full((4, len(ends)), np.nan)
+        for first in range(0, len(ends), WINDOW_BLOCK):  # a block of windows at a time: bounded memory
+            at = ends[first:first + WINDOW_BLOCK, None] - np.arange(w)[None, :]
+            block = np.where(at >= 0, self.panel.values[np.maximum(at, 0)], np.nan)
+            block = np.abs(block) if absolute else block
+            seen = np.isfinite(block).any(axis=1)
+            if seen.any():
+                with np.errstate(invalid="ignore"):
+                    window = block[seen]
+                    rows = np.flatnonzero(seen) + first
+                    out[:, rows] = [np.nanmean(window, axis=1), np.nanstd(window, axis=1),
+                                    np.nanmin(window, axis=1), np.nanmax(window, axis=1)]
+        return out
 
     def _scale(self, at: np.ndarray, first: np.ndarray) -> np.ndarray:
         """Scale at each origin; across a gap longer than the window the last known scale is carried on,
         and a scale of 0 (all-zero window) or none at all becomes 1."""
-        source = self.last_scale[at]
-        scale = np.where(source >= first, self.raw_scale[source], np.nan)
+        w = self.spec.scale_window
+        seen = self.last_seen[at].astype(np.int64)
+        source = np.minimum(at, seen + w - 1)  # the last window ending at or before the origin that saw a value
+        scale = np.where((seen >= 0) & (source >= first), self._window_stats(source, w, absolute=True)[0], np.nan)
         return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
 
     def _at(self, positions: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -208,8 +226,9 @@ class FeatureBuilder:
             seen = np.isfinite(stacked).sum(axis=0)
             total = np.where(np.isfinite(stacked), stacked, 0.0).sum(axis=0)
             cols += same_phase + [np.divide(total, seen, out=np.full(len(at), np.nan), where=seen > 0)]
+        origins_at, row_of = np.unique(at, return_inverse=True)  # H rows per origin share its windows
         for w in spec.windows:
-            cols += [stat[at] / scale for stat in self.rolling[w]]
+            cols += [stat[row_of] / scale for stat in self._window_stats(origins_at, w)]
         return np.column_stack(cols).astype(np.float32), scale
 
     def targets(self, series: np.ndarray, origins: np.ndarray, steps: np.ndarray) -> np.ndarray:

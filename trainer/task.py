@@ -108,6 +108,8 @@ def drop_short_series(frame, panel, spec, source: str, log):
 
     Returns the frame, the panel and the ids left out; a warning names them.
     """
+    import pandas as pd
+
     from trainer.panel import SeriesPanel
 
     need = spec.min_history + 2 * spec.horizon
@@ -117,7 +119,8 @@ def drop_short_series(frame, panel, spec, source: str, log):
     shown = ", ".join(short[:10]) + (" ..." if len(short) > 10 else "")
     log(f"warning: skipped_series: {len(short)} series shorter than {need} points (min_history {spec.min_history} + "
         f"2 x horizon {spec.horizon}) left out of training: {shown}")
-    frame = frame[~frame["series_id"].astype(str).isin(short)]
+    ids = frame["series_id"]  # categorical from read_dataset: compare its categories, not a string per row
+    frame = frame[~(ids if isinstance(ids.dtype, pd.CategoricalDtype) else ids.astype(str)).isin(short)]
     return frame, SeriesPanel.from_frame(frame, panel.freq, panel.pad, source=source), short
 
 

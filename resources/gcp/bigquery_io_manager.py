@@ -12,6 +12,7 @@ Time-partitioned tables are created partitioned by their partition column (by da
 of a month or longer) and clustered by series_id, so a partition's replacement scans only that partition.
 """
 
+import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -25,6 +26,7 @@ from pydantic import Field
 
 from resources.gcp.bigquery_warehouse import identifier, load, query_parameter, swap_rows, table_schema, utc_timestamps
 from resources.gcp.clients import bigquery_client
+from resources.row_chunks import RowChunks
 
 CLUSTER_COLUMN = "series_id"
 
@@ -84,12 +86,21 @@ def time_partitioning(table_slice: TableSlice, columns: list[str]):
     return None
 
 
+def create_slice_table(connection, table_slice: TableSlice, target: str, rows: pd.DataFrame, schema: list) -> None:
+    """The slice's table, time-partitioned and clustered by series_id, created when missing."""
+    from google.cloud import bigquery
+
+    table = bigquery.Table(target, schema=schema)
+    table.time_partitioning = time_partitioning(table_slice, list(rows.columns))
+    if CLUSTER_COLUMN in rows.columns:
+        table.clustering_fields = [CLUSTER_COLUMN]
+    connection.create_table(table, exists_ok=True)
+
+
 class AtomicBigQueryPandasTypeHandler(BigQueryPandasTypeHandler):
     """Stores a DataFrame as the table (or its partitions), replacing what was there in one atomic step."""
 
     def handle_output(self, context, table_slice: TableSlice, obj: pd.DataFrame, connection):
-        from google.cloud import bigquery
-
         rows = utc_timestamps(obj)
         target = f"{table_slice.database}.{table_slice.schema}.{identifier(table_slice.table, 'table')}"
         schema = table_schema(rows)
@@ -97,11 +108,7 @@ class AtomicBigQueryPandasTypeHandler(BigQueryPandasTypeHandler):
             # One load job with WRITE_TRUNCATE replaces the whole table atomically.
             load(connection, rows, target, schema, "WRITE_TRUNCATE")
         else:
-            table = bigquery.Table(target, schema=schema)
-            table.time_partitioning = time_partitioning(table_slice, list(rows.columns))
-            if CLUSTER_COLUMN in rows.columns:
-                table.clustering_fields = [CLUSTER_COLUMN]
-            connection.create_table(table, exists_ok=True)
+            create_slice_table(connection, table_slice, target, rows, schema)
             replace_slice(connection, table_slice, target, rows, schema)
         context.add_output_metadata({"dagster/row_count": len(rows), "storage_kind": "bigquery"})
 
@@ -117,6 +124,38 @@ class AtomicBigQueryPandasTypeHandler(BigQueryPandasTypeHandler):
         return frame
 
 
+class RowChunksBigQueryTypeHandler(DbTypeHandler[RowChunks]):
+    """Stores a RowChunks output: every chunk loaded into one staging table, swapped in by one MERGE (atomic)."""
+
+    def handle_output(self, context, table_slice: TableSlice, obj: RowChunks, connection):
+        if not table_slice.partition_dimensions:
+            raise ValueError(f"{table_slice.table}: RowChunks outputs are written per partition")
+        chunks = (utc_timestamps(chunk) for chunk in obj)
+        first = next(chunks)  # a source delivers at least one frame; its columns make the schema
+        target = f"{table_slice.database}.{table_slice.schema}.{identifier(table_slice.table, 'table')}"
+        schema = table_schema(first)
+        create_slice_table(connection, table_slice, target, first, schema)
+        condition, params = slice_filter(table_slice, "target")
+        counts: list[int] = []
+
+        def counted():  # the row count, taken as the chunks stream past
+            for chunk in itertools.chain([first], chunks):
+                counts.append(len(chunk))
+                yield chunk
+
+        swap_rows(connection, target, counted(), schema, condition, params)
+        context.add_output_metadata({"dagster/row_count": sum(counts), "storage_kind": "bigquery",
+                                     **obj.output_metadata()})
+
+    def load_input(self, context, table_slice: TableSlice, connection) -> RowChunks:
+        """The slice as one chunk."""
+        return RowChunks([AtomicBigQueryPandasTypeHandler().load_input(context, table_slice, connection)])
+
+    @property
+    def supported_types(self):
+        return [RowChunks]
+
+
 def replace_slice(connection, table_slice: TableSlice, target: str, rows: pd.DataFrame, schema: list) -> None:
     """Replace the slice's rows by rows in one atomic statement (see swap_rows)."""
     condition, params = slice_filter(table_slice, "target")
@@ -130,7 +169,7 @@ class BigQueryAssetIOManager(BigQueryPandasIOManager):
 
     @staticmethod
     def type_handlers() -> Sequence[DbTypeHandler]:
-        return [AtomicBigQueryPandasTypeHandler()]
+        return [AtomicBigQueryPandasTypeHandler(), RowChunksBigQueryTypeHandler()]
 
     def create_io_manager(self, context) -> DbIOManager:
         return DbIOManager(db_client=BigQueryTableClient(write_mode=self.write_mode, gcp_credentials=self.gcp_credentials),

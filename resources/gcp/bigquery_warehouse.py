@@ -117,31 +117,40 @@ def load(connection, rows: pd.DataFrame, table_id: str, schema: list, dispositio
         connection.update_table(table, ["expires"])
 
 
-def swap_rows(connection, target: str, rows: pd.DataFrame, schema: list, condition: str, params: list) -> None:
+def swap_rows(connection, target: str, rows, schema: list, condition: str, params: list) -> None:
     """Delete target's rows matching condition (columns qualified `target.`) and insert rows, in ONE statement.
 
-    The rows are loaded into a staging table first (it expires by itself if this process dies), then
+    rows is a DataFrame or an iterable of them (chunks of series, loaded one at a time: never all in memory). They
+    are loaded into a staging table first (it expires by itself if this process dies), then
     `MERGE ... ON FALSE` deletes the old rows (NOT MATCHED BY SOURCE) and inserts every staged row (NOT MATCHED)
     as a single DML statement, so no reader and no crash ever sees them missing or doubled.
     """
     from google.cloud import bigquery
 
-    if rows.empty:  # nothing to insert: one DELETE is atomic by itself
-        sql = f"DELETE FROM `{target}` AS target WHERE {condition}"
-        connection.query_and_wait(sql, job_config=bigquery.QueryJobConfig(query_parameters=params))
-        return
-    columns = ", ".join(f"`{field.name}`" for field in schema)
-    values = ", ".join(f"incoming.`{field.name}`" for field in schema)
     now = pd.Timestamp.now(tz="UTC")
     staging = f"{target}__staging_{now.strftime('%Y%m%d%H%M%S%f')}"
-    load(connection, rows, staging, schema, "WRITE_TRUNCATE", expires=(now + pd.Timedelta(hours=STAGING_HOURS)).to_pydatetime())
-    merge = (f"MERGE INTO `{target}` AS target USING `{staging}` AS incoming ON FALSE\n"
-             f"WHEN NOT MATCHED BY SOURCE AND {condition} THEN DELETE\n"
-             f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})")
+    staged = 0
     try:
+        for chunk in [rows] if isinstance(rows, pd.DataFrame) else rows:
+            if chunk.empty:
+                continue
+            first = staged == 0
+            load(connection, chunk, staging, schema, "WRITE_TRUNCATE" if first else "WRITE_APPEND",
+                 expires=(now + pd.Timedelta(hours=STAGING_HOURS)).to_pydatetime() if first else None)
+            staged += len(chunk)
+        if not staged:  # nothing to insert: one DELETE is atomic by itself
+            sql = f"DELETE FROM `{target}` AS target WHERE {condition}"
+            connection.query_and_wait(sql, job_config=bigquery.QueryJobConfig(query_parameters=params))
+            return
+        columns = ", ".join(f"`{field.name}`" for field in schema)
+        values = ", ".join(f"incoming.`{field.name}`" for field in schema)
+        merge = (f"MERGE INTO `{target}` AS target USING `{staging}` AS incoming ON FALSE\n"
+                 f"WHEN NOT MATCHED BY SOURCE AND {condition} THEN DELETE\n"
+                 f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})")
         connection.query_and_wait(merge, job_config=bigquery.QueryJobConfig(query_parameters=params))
     finally:
-        connection.delete_table(staging, not_found_ok=True)
+        if staged:
+            connection.delete_table(staging, not_found_ok=True)
 
 
 class BigQueryWarehouse(Warehouse):
@@ -197,16 +206,15 @@ class BigQueryWarehouse(Warehouse):
             value = pd.Timestamp(value).tz_convert("UTC").tz_localize(None) if value.tzinfo else pd.Timestamp(value)
         return value
 
-    def read(self, table, where=None, time_column=None, start=None, end=None) -> pd.DataFrame:
+    def _query(self, sql: str, params: list) -> pd.DataFrame | None:
+        """The rows of sql as a frame with lower-case columns and naive UTC timestamps; None when the table is missing."""
         from google.api_core.exceptions import NotFound
         from google.cloud import bigquery
 
-        clause, params = where_clause(where, time_column, start, end)
-        sql = f"SELECT * FROM `{self.table_id(table)}`{clause}"
         try:
             rows = self.client().query_and_wait(sql, job_config=bigquery.QueryJobConfig(query_parameters=params))
         except NotFound:
-            return pd.DataFrame()
+            return None
         frame = rows.to_arrow(create_bqstorage_client=False).to_pandas()
         # The BigQuery IO manager writes asset tables with upper-case column names; ours are lower case.
         frame.columns = [str(c).lower() for c in frame.columns]
@@ -214,3 +222,28 @@ class BigQueryWarehouse(Warehouse):
             if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
                 frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
         return frame
+
+    def read(self, table, where=None, time_column=None, start=None, end=None) -> pd.DataFrame:
+        clause, params = where_clause(where, time_column, start, end)
+        frame = self._query(f"SELECT * FROM `{self.table_id(table)}`{clause}", params)
+        return pd.DataFrame() if frame is None else frame
+
+    def distinct(self, table, column, time_column=None, start=None, end=None) -> pd.Series:
+        clause, params = where_clause(None, time_column, start, end)
+        name = identifier(column, "column")
+        frame = self._query(f"SELECT DISTINCT `{name}` FROM `{self.table_id(table)}`{clause}", params)
+        return pd.Series(dtype=object, name=column) if frame is None else frame[name.lower()].rename(column)
+
+    def read_shards(self, table, shards, time_column=None, start=None, end=None):
+        # One query per shard: BigQuery filters where the data lives (clustered by series_id), we hold one shard.
+        from google.cloud import bigquery
+
+        clause, params = where_clause(None, time_column, start, end)
+        clause += (" AND " if clause else " WHERE ") + "`series_id` IN UNNEST(@shard_series)"
+        for shard, ids in shards.groupby("shard", sort=True)["series_id"]:
+            rows = self._query(f"SELECT * FROM `{self.table_id(table)}`{clause}",
+                               [*params, bigquery.ArrayQueryParameter("shard_series", "STRING", [str(i) for i in ids])])
+            if rows is None:
+                return
+            if not rows.empty:
+                yield int(shard), rows

@@ -3,8 +3,8 @@
 Why a CSV copy: a Vertex AI tabular dataset (here the forecasting kind, metadata schema `time_series`) reads
 its rows from CSV files in Cloud Storage or from a BigQuery table; Parquet is not an accepted source. Naming
 the Parquet object as `gcsSource` would be accepted at creation and fail at training, so each version gets
-a CSV copy of the same rows next to its Parquet file (`.../dataset.csv`), written once, and the Vertex
-dataset points at that copy. The Parquet file stays the version our own trainer reads.
+a CSV copy of the same rows next to each of its Parquet shards (`.../shard-0000.csv`), written once, and the
+Vertex dataset points at those copies. The Parquet shards stay the version our own trainer reads.
 
 Order: the Vertex dataset is created first and the warehouse row written after it, so a `dataset_versions`
 row always means "registered everywhere". A failed create leaves no row; rerunning the asset finds or
@@ -48,8 +48,7 @@ class VertexDatasetCatalog(DatasetCatalog):
                 filter=f'labels.dataset_version="{labels["dataset_version"]}"')
             if existing:
                 return existing[0].resource_name
-            csv_uri = self.csv_copy(record)
-            created = aiplatform.TimeSeriesDataset.create(display_name=version, gcs_source=[csv_uri],
+            created = aiplatform.TimeSeriesDataset.create(display_name=version, gcs_source=self.csv_copies(record),
                                                           labels=labels, sync=True)
         except GoogleAPICallError as error:
             raise RuntimeError(f"registering dataset version {version} in Vertex AI Datasets "
@@ -62,23 +61,32 @@ class VertexDatasetCatalog(DatasetCatalog):
         return vertex_labels({"dataset_version": record["version"],
                               "content_hash": str(record["hash"])[:HASH_LABEL_CHARS]})
 
-    def csv_copy(self, record: dict) -> str:
-        """gs:// URI of a CSV copy of the version's Parquet rows beside it, written only when missing."""
-        version, uri = record["version"], str(record["uri"])
-        if not uri.endswith(".parquet"):
-            raise ValueError(f"dataset version {version}: expected a .parquet URI, got {uri!r}")
+    def csv_copies(self, record: dict) -> list[str]:
+        """gs:// URIs of CSV copies of the version's Parquet rows, each beside its Parquet file and written only when
+        missing: one per shard for a sharded version (a folder URI; Vertex takes several CSV sources), one for a
+        single .parquet file. A shard at a time is in memory."""
+        version, uri = record["version"], str(record["uri"]).rstrip("/")
         try:
-            bucket_name, parquet_name = split_gs_uri(uri)
+            bucket_name, name = split_gs_uri(uri)
         except ValueError as error:
             raise ValueError(f"dataset version {version}: Vertex AI reads datasets from Cloud Storage: "
                              f"{error}") from None
-        csv_name = parquet_name.removesuffix(".parquet") + ".csv"
         bucket = storage_client(self.project, self.storage_endpoint or None).bucket(bucket_name)
-        csv_blob = bucket.blob(csv_name)
-        if not csv_blob.exists():  # a version's content never changes, so an existing copy is current
-            csv_blob.upload_from_string(parquet_as_csv(bucket.blob(parquet_name), version, uri),
-                                        content_type="text/csv")
-        return f"gs://{bucket_name}/{csv_name}"
+        if name.endswith(".parquet"):
+            parquet_names = [name]
+        else:  # a folder of shards; _manifest.json and the CSV copies are not shards
+            parquet_names = sorted(blob.name for blob in bucket.list_blobs(prefix=name + "/")
+                                   if blob.name.endswith(".parquet") and not blob.name.rpartition("/")[2].startswith("_"))
+            if not parquet_names:
+                raise FileNotFoundError(f"dataset version {version}: no Parquet file at {uri}")
+        copies = []
+        for parquet_name in parquet_names:
+            csv_blob = bucket.blob(parquet_name.removesuffix(".parquet") + ".csv")
+            if not csv_blob.exists():  # a version's content never changes, so an existing copy is current
+                csv_blob.upload_from_string(parquet_as_csv(bucket.blob(parquet_name), version, f"gs://{bucket_name}/{parquet_name}"),
+                                            content_type="text/csv")
+            copies.append(f"gs://{bucket_name}/{csv_blob.name}")
+        return copies
 
 
 def parquet_as_csv(parquet_blob, version: str, uri: str) -> bytes:

@@ -2,6 +2,7 @@
 
 import hashlib
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 
 import dagster as dg
 import pandas as pd
@@ -22,6 +23,12 @@ class SeriesSource(dg.ConfigurableResource, ABC):
     @abstractmethod
     def fetch(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """Every observation with start <= timestamp < end, as delivered: duplicates, gaps and bad values kept."""
+
+    def fetch_chunks(self, start: pd.Timestamp, end: pd.Timestamp, series_per_chunk: int) -> Iterator[pd.DataFrame]:
+        """fetch(start, end)'s rows as frames of at most series_per_chunk whole series each (at least one frame,
+        maybe empty). This default reads the window at once; a source that can generate or read a subset of series
+        overrides it, so ingestion holds one chunk, not the panel."""
+        yield self.fetch(start, end)
 
     @abstractmethod
     def time_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -1,6 +1,7 @@
 """The demo's default source: a reproducible panel of load-like series with injected, documented events."""
 
 import json
+from collections.abc import Iterator
 from typing import Optional
 
 import dagster as dg
@@ -53,6 +54,17 @@ class SyntheticSeriesSource(SeriesSource):
         timestamps = panel["timestamp"]
         rows = panel[(timestamps >= pd.Timestamp(start)) & (timestamps < pd.Timestamp(end))]
         return rows.reset_index(drop=True)
+
+    def fetch_chunks(self, start: pd.Timestamp, end: pd.Timestamp, series_per_chunk: int) -> Iterator[pd.DataFrame]:
+        """fetch's rows, generated series_per_chunk series at a time (the same numbers: each series has its own
+        random stream), so the whole panel is never in memory."""
+        calendar, ids = self._calendar(), self.series_ids()
+        windows = [self._window(event) for event in self.events]
+        step = max(1, series_per_chunk)
+        for first in range(0, len(ids), step):
+            panel = generate_panel(calendar, ids[first:first + step], self.seed, windows, first_index=first)
+            inside = (panel["timestamp"] >= pd.Timestamp(start)) & (panel["timestamp"] < pd.Timestamp(end))
+            yield panel.loc[inside, SERIES_COLUMNS].reset_index(drop=True)
 
     def time_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """The first and last step of the scenario's calendar."""

@@ -82,9 +82,12 @@ def daily_profile(hours: np.ndarray, shape: SeriesShape, shift: float = 0.0) -> 
 
 
 def generate_panel(
-    calendar: pd.DatetimeIndex, series_ids: list[str], seed: int, events: list[EventWindow]
+    calendar: pd.DatetimeIndex, series_ids: list[str], seed: int, events: list[EventWindow], first_index: int = 0
 ) -> pd.DataFrame:
-    """Long frame (series_id, timestamp, value) of every series over calendar, with the events applied."""
+    """Long frame (series_id, timestamp, value) of every series over calendar, with the events applied.
+
+    series_ids[i] is the scenario's series number first_index + i: each draws from its own random stream, so a chunk
+    of consecutive series comes out exactly as it does within the whole panel."""
     step = calendar[1] - calendar[0] if len(calendar) > 1 else pd.Timedelta(hours=1)
     hours = np.asarray((calendar - calendar.normalize()) / pd.Timedelta(hours=1))
     weekend = np.asarray(calendar.dayofweek >= 5)
@@ -94,10 +97,9 @@ def generate_panel(
     # Seasonal terms exist only where the step resolves them: daily data has no hour of day, weekly none of weekday.
     resolves_day, resolves_week = step < DAY, step < 7 * DAY
 
-    shapes = [draw_shape(np.random.default_rng([seed, index])) for index in range(len(series_ids))]
-    innovations = np.stack(
-        [np.random.default_rng([seed, index, 1]).standard_normal(len(calendar)) for index in range(len(series_ids))]
-    )
+    numbers = range(first_index, first_index + len(series_ids))
+    shapes = [draw_shape(np.random.default_rng([seed, index])) for index in numbers]
+    innovations = np.stack([np.random.default_rng([seed, index, 1]).standard_normal(len(calendar)) for index in numbers])
     noise = _ar1(innovations, float(np.exp(-(step / NOISE_MEMORY))))
 
     values = np.empty((len(series_ids), len(calendar)))
@@ -122,7 +124,7 @@ def generate_panel(
     for kind in ("level_shift", "stuck_sensor", "missing_hours"):  # the order in which a real signal would suffer them
         for event in (e for e in events if e.kind == kind):
             inside = event.mask(calendar)
-            for row in [series_ids.index(s) for s in event.series]:
+            for row in [series_ids.index(s) for s in event.series if s in series_ids]:  # a chunk may lack some
                 _apply(kind, event.magnitude, values[row], delivered[row], inside)
 
     series_column = np.repeat(np.asarray(series_ids, dtype=object), len(calendar))

@@ -197,3 +197,23 @@ def test_a_local_dataset_uri_is_refused_because_vertex_reads_cloud_storage(fake_
 def test_construction_sends_no_request(fake_google, gcs_bucket, tmp_path):
     _catalog(fake_google, gcs_bucket, tmp_path)
     assert fake_google.requests == []
+
+
+def test_a_sharded_version_gets_one_csv_copy_per_shard_and_vertex_reads_them_all(fake_google, vertex_standin,
+                                                                                gcs_bucket, dataset_record, tmp_path):
+    endpoint, bucket = gcs_bucket
+    store = GcsArtifactStore(bucket=bucket, prefix="platform", endpoint=endpoint)
+    rows = _pjm_dataset()
+    for number, series in enumerate(["AEP", "DUQ"]):
+        store.write_bytes(f"datasets/ds-sharded/shard-{number:04d}.parquet",
+                          rows[rows["series_id"] == series].to_parquet(index=False))
+    store.write_bytes("datasets/ds-sharded/_manifest.json", b"{}")
+    record = {**dataset_record, "version": "ds-sharded", "uri": store.uri("datasets/ds-sharded")}
+
+    _catalog(fake_google, gcs_bucket, tmp_path).register(record)
+
+    (create,) = fake_google.calls("POST", "/datasets")
+    assert create.json["metadata"]["inputConfig"]["gcsSource"]["uri"] == [
+        f"gs://{bucket}/platform/datasets/ds-sharded/shard-{number:04d}.csv" for number in (0, 1)]
+    second = pd.read_csv(io.StringIO(store.read_bytes("datasets/ds-sharded/shard-0001.csv").decode()))
+    assert set(second["series_id"]) == {"DUQ"} and len(second) == 48
