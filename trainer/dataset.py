@@ -19,7 +19,12 @@ def read_dataset(path: Path) -> pd.DataFrame:
         raise FileNotFoundError(f"dataset not found: {path}")
     try:
         parquet = ds.ParquetFileFormat(read_options={"dictionary_columns": ["series_id"]})
-        data = ds.dataset(path, format=parquet)  # a folder's files starting with _ or . (a manifest) are skipped
+        # A folder's shards are its *.parquet files: a manifest, or the CSV copies Vertex AI Datasets import
+        # (resources/gcp/vertex_datasets.py), sit beside them.
+        files = [str(f) for f in sorted(path.glob("*.parquet"))] if path.is_dir() else str(path)
+        if path.is_dir() and not files:
+            raise ValueError("the folder holds no .parquet files")
+        data = ds.dataset(files, format=parquet)
         columns = [column for column in REQUIRED_COLUMNS if column in data.schema.names]
         frame = data.to_table(columns=columns).unify_dictionaries().to_pandas()
     except Exception as exc:  # pyarrow raises several unrelated types for a corrupt or non-Parquet file
