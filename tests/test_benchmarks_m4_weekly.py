@@ -65,3 +65,11 @@ def test_weekly_features_carry_the_yearly_cycle_when_the_season_length_does_not(
     assert 52 in spec.seasonal_lags and "season52_1" in spec.feature_names
     assert FeatureSpec.default("W-SUN", 13, 52).seasonal_lags == {52: 7}
     assert 52 not in FeatureSpec.default("D", 14, 7).seasonal_lags
+
+
+def test_a_fractional_weekly_season_length_becomes_whole_weeks():
+    from benchmarks.m4_pipeline import set_rule
+
+    assert set_rule("Weekly", season_length=52.18) == ("Weekly", set_rule("Weekly", season_length=52)[1])
+    assert set_rule("Weekly", season_length=52.18)[1].season_length == 52
+    assert set_rule("weekly")[1].season_length == 1  # M4's rule when m is not given
