@@ -55,7 +55,8 @@ def run_benchmark(data_dir: Path, frequency: str, workdir: Path, skip_peer: bool
     ours_intervals = dict(zip(forecasts[OURS], zip(forecast_arrays(ours.forecasts, "lo_95").values(),
                                                     forecast_arrays(ours.forecasts, "hi_95").values())))
     timings.update(ours_train_seconds=ours.train_seconds, ours_forecast_seconds=ours.forecast_seconds,
-                   ours_train_forecast_seconds=ours.total_seconds, ours_train_forecast_cpu_seconds=ours.total_cpu_seconds)  # fmt: skip
+                   ours_train_forecast_seconds=ours.total_seconds, ours_train_forecast_cpu_seconds=ours.total_cpu_seconds,
+                   ours_train_cpu_seconds=ours.train_cpu_seconds, ours_forecast_cpu_seconds=ours.forecast_cpu_seconds)  # fmt: skip
     if not skip_peer:
         from benchmarks.peer import forecast_with_peer
 
