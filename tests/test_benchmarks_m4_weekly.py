@@ -73,3 +73,21 @@ def test_a_fractional_weekly_season_length_becomes_whole_weeks():
     assert set_rule("Weekly", season_length=52.18) == ("Weekly", set_rule("Weekly", season_length=52)[1])
     assert set_rule("Weekly", season_length=52.18)[1].season_length == 52
     assert set_rule("weekly")[1].season_length == 1  # M4's rule when m is not given
+
+
+def test_series_too_short_for_the_model_get_the_served_fallback_from_their_own_end():
+    from benchmarks.m4_assets import short_series_fallback
+    from resources.settings import ForecastSettings
+
+    settings = ForecastSettings(freq="W-SUN", horizon=3, season_length=52)
+    history = pd.concat([
+        pd.DataFrame({"series_id": "young", "timestamp": pd.date_range("2020-01-05", periods=10, freq="W-SUN"),
+                      "value": np.arange(10.0)}),
+        pd.DataFrame({"series_id": "older", "timestamp": pd.date_range("2019-01-06", periods=60, freq="W-SUN"),
+                      "value": np.arange(60.0)})], ignore_index=True)
+    out = short_series_fallback(history, settings)
+    young, older = out[out["series_id"] == "young"], out[out["series_id"] == "older"]
+    assert list(young["timestamp"]) == list(pd.date_range("2020-03-15", periods=3, freq="W-SUN"))
+    assert list(young["forecast"]) == [9.0, 9.0, 9.0]  # shorter than a season: the last value
+    assert list(older["forecast"]) == [8.0, 9.0, 10.0]  # the same weeks a year (52 weeks) before
+    assert {"lo_95", "hi_95"} <= set(out.columns)
