@@ -41,7 +41,7 @@ OURS, PEER = "ours", "mlforecast-xgboost"
 
 
 def run_benchmark(data_dir: Path, frequency: str, workdir: Path, skip_peer: bool = False,
-                  horizon: int | None = None, season_length: int | None = None) -> dict:
+                  horizon: int | None = None, season_length: float | None = None) -> dict:
     """Forecast the set with our pipeline (and the peer), score every method, and return the report."""
     m4 = load_m4_set(data_dir, frequency, horizon, season_length)
     rule = m4.rule
@@ -55,7 +55,8 @@ def run_benchmark(data_dir: Path, frequency: str, workdir: Path, skip_peer: bool
     ours_intervals = dict(zip(forecasts[OURS], zip(forecast_arrays(ours.forecasts, "lo_95").values(),
                                                     forecast_arrays(ours.forecasts, "hi_95").values())))
     timings.update(ours_train_seconds=ours.train_seconds, ours_forecast_seconds=ours.forecast_seconds,
-                   ours_train_forecast_seconds=ours.total_seconds, ours_train_forecast_cpu_seconds=ours.total_cpu_seconds)  # fmt: skip
+                   ours_train_forecast_seconds=ours.total_seconds, ours_train_forecast_cpu_seconds=ours.total_cpu_seconds,
+                   ours_train_cpu_seconds=ours.train_cpu_seconds, ours_forecast_cpu_seconds=ours.forecast_cpu_seconds)  # fmt: skip
     if not skip_peer:
         from benchmarks.peer import forecast_with_peer
 
@@ -145,8 +146,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--frequency", required=True,
                         help="Yearly, Quarterly, Monthly, Weekly, Daily, Hourly, or Other (M3's)")
     parser.add_argument("--horizon", type=int, default=None, help="forecast horizon H (default: the set's M4 rule)")
-    parser.add_argument("--season-length", type=int, default=None,
-                        help="seasonality m for MASE, MSIS, Naive2 and the models (default: the set's M4 rule)")
+    parser.add_argument("--season-length", type=float, default=None,
+                        help="seasonality m for MASE, MSIS, Naive2 and the models (default: the set's M4 rule); a "
+                        "fractional m such as 52.18 weeks is rounded to whole steps (52)")
     parser.add_argument("--out", type=Path, default=None,
                         help="report JSON (default: benchmarks/results/<competition folder>_<frequency>.json)")
     parser.add_argument("--skip-peer", action="store_true", help="do not run mlforecast")

@@ -91,6 +91,15 @@ def _materialize(assets: list, instance: dg.DagsterInstance, resources: dict, **
     return time.perf_counter() - started
 
 
+def short_series_fallback(history: pd.DataFrame, settings) -> pd.DataFrame:
+    """batch_forecasts' fallback (the seasonal naive) from each series' own end, for series shorter than the model's
+    min_history (a weekly set at m = 52 has series of fewer than 2 x 52 points)."""
+    from forecast_assets.inference import seasonal_naive_forecasts
+
+    return pd.concat([seasonal_naive_forecasts(group, settings.steps_after(group["timestamp"].max()), settings)
+                      for _, group in history.groupby("series_id")], ignore_index=True)
+
+
 def forecast_with_assets(m4: M4Set, workdir: Path) -> PipelineForecasts:
     """Materialize raw_series, training_dataset and candidate_model on the M4 training file; forecast with the candidate."""
     start = calendar_start(m4)
@@ -134,7 +143,12 @@ def forecast_with_assets(m4: M4Set, workdir: Path) -> PipelineForecasts:
         history = load_dataset(artifacts, candidate.dataset_version)
         with tempfile.TemporaryDirectory() as local:
             model = ForecastModel.load(registry.local_copy(candidate.version, local))
-        forecasts = model.predict(history, levels=tuple(sorted({*settings.interval_levels, 95})))  # 95: MSIS
+        levels = tuple(sorted({*settings.interval_levels, 95}))  # 95: MSIS
+        forecasts = model.predict(history, levels=levels, on_short="skip")
+        skipped = forecasts.attrs["skipped_series"]
+        if skipped:  # as batch_forecasts does: the seasonal naive for series shorter than the model needs
+            fallback = short_series_fallback(history[history["series_id"].isin(skipped)], settings)
+            forecasts = pd.concat([forecasts, fallback], ignore_index=True)
         forecast_seconds, forecast_cpu = time.perf_counter() - started, cpu_seconds() - forecast_cpu
 
     return PipelineForecasts(
@@ -148,6 +162,6 @@ def forecast_with_assets(m4: M4Set, workdir: Path) -> PipelineForecasts:
                  "model_family": model.family, "family_scores": model.family_info.get("relative_to_seasonal_naive"),
                  "dataset_version": candidate.dataset_version, "calendar_start": str(start),
                  "raw_partitions": f"{range_tags[RANGE_START_TAG]}..{range_tags[RANGE_END_TAG]}",
-                 "ingest_seconds": ingest_seconds, "dataset_seconds": dataset_seconds,
+                 "fallback_series": sorted(skipped), "ingest_seconds": ingest_seconds, "dataset_seconds": dataset_seconds,
                  "trainer_fit_seconds": float(candidate.metrics.get("fit_seconds", float("nan")))},
     )

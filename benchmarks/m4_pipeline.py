@@ -62,8 +62,11 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def set_rule(frequency: str, horizon: int | None = None, season_length: int | None = None) -> tuple[str, M4Rule]:
-    """(canonical frequency name, rule) of a set: the M4 rule or OTHER_RULES, with the horizon and m overridden."""
+def set_rule(frequency: str, horizon: int | None = None, season_length: float | None = None) -> tuple[str, M4Rule]:
+    """(canonical frequency name, rule) of a set: the M4 rule or OTHER_RULES, with the horizon and m overridden.
+
+    A fractional m (52.18 weeks a year) becomes the nearest whole number of steps (52): lags, the seasonal naive and
+    MASE's scaling all step through the series' own points."""
     key = str(frequency).strip().lower()
     other = {name.lower(): (name, rule) for name, (_, rule) in OTHER_RULES.items()}
     if key in other:
@@ -74,10 +77,11 @@ def set_rule(frequency: str, horizon: int | None = None, season_length: int | No
     for value, what in ((horizon, "--horizon"), (season_length, "--season-length")):
         if value is not None and value < 1:
             raise ValueError(f"{what} must be at least 1, got {value}")
-    return name, M4Rule(rule.freq, horizon or rule.horizon, season_length or rule.season_length)
+    whole = int(round(season_length)) if season_length is not None else None
+    return name, M4Rule(rule.freq, horizon or rule.horizon, whole or rule.season_length)
 
 
-def load_m4_set(data_dir: Path, frequency: str, horizon: int | None = None, season_length: int | None = None) -> M4Set:
+def load_m4_set(data_dir: Path, frequency: str, horizon: int | None = None, season_length: float | None = None) -> M4Set:
     """train.csv and test.csv of data_dir read with the project's M4 file source; names the missing file.
 
     The test file must hold at least H values per series; with a shorter --horizon only the first H are scored."""

@@ -159,3 +159,19 @@ def test_when_every_series_is_too_short_for_the_horizon_the_run_fails_with_their
     data.to_parquet(tmp_path / "short.parquet")
     line = _one_line_error(run_task("--dataset-uri", str(tmp_path / "short.parquet"), "--model-dir", str(tmp_path)))
     assert "2 series shorter than" in line and "s0, s1" in line
+
+
+def test_short_yearly_series_stay_in_the_family_choice_and_only_those_without_a_test_window_are_left_out(tmp_path):
+    # min_history 8 + H 6: 14 points give a test window; 20 (8 + 2H) would be needed for a validation window too.
+    rng = np.random.default_rng(3)
+    frames = [pd.DataFrame({"series_id": f"y{k}", "timestamp": pd.date_range("1980-01-01", periods=n, freq="YS"),
+                            "value": 100 * np.cumprod(1 + rng.normal(0.05, 0.03, n))})
+              for k, n in enumerate([30, 28, 25, 22, 16, 15, 14, 14, 13])]
+    pd.concat(frames, ignore_index=True).to_parquet(tmp_path / "yearly.parquet")
+    done = run_task("--dataset-uri", str(tmp_path / "yearly.parquet"), "--model-dir", str(tmp_path / "model"),
+                    "--freq", "YS", "--horizon", "6", "--season-length", "1", *FAST)
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
+    assert metrics["skipped_series"] == ["y8"] and metrics["n_series"] == 8
+    assert metrics["family_series"] == 8  # the four series without a validation window are judged on test
+    assert metrics["rows"]["test"] == 8 * 6

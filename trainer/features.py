@@ -94,6 +94,8 @@ class FeatureSpec:
         periods = {m: 7} if m > 1 else {}
         if m == 24 and calendar_features_for(freq)[:1] == ["hour"]:
             periods[7 * m] = 3  # hourly data also repeats weekly
+        if m < 52 and calendar_features_for(freq) == ["weekofyear"]:
+            periods[52] = 3  # weekly data repeats yearly (energy, retail): M4's m = 1 for weeks hides that
         windows = sorted({max(m, 2), *periods})
         # Recent lags only carry the short-term level: the same-phase values carry the shape (lags 5-24 of hourly
         # data added a third of the features and cost time without helping on the M4 Hourly tuning holdout).

@@ -65,7 +65,7 @@ def fit(panel: SeriesPanel, spec: FeatureSpec, config: TrainConfig, log=lambda m
     h, m = spec.horizon, spec.season_length
     builder = FeatureBuilder(panel, spec)
     valid_origin, test_origin = panel.lengths - 2 * h - 1, panel.lengths - h - 1
-    has_validation = valid_origin >= 0
+    has_validation = valid_origin + 1 >= spec.min_history  # early stopping on full feature histories only
     train_rows = sample_rows(spec, valid_origin, config.max_train_rows, config.seed)
     x_train, y_train, train_rows = _matrix(builder, spec, train_rows)
     x_valid, y_valid, valid_rows = _matrix(builder, spec, _rows_of(holdout_rows(valid_origin, h), has_validation))
