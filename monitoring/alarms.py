@@ -1,7 +1,8 @@
 """The alarm log: one row per series and signal that a monitoring run flagged, so every alarm names what fired.
 
-Signals: "label drift" (the series' level left its own seasonal reference for the last days: level_shift_score of
-the persistent level-shift scan, in standard deviations of the reference's shifts over the same span), "concept drift" (its residuals shifted the same way: residual_drift_score) and
+Signals: "label drift" (the series' level stepped away from its own seasonal reference in the last days:
+level_shift_score, the GLR score of the level-step test in innovation standard deviations), "concept drift" (its
+residuals shifted the same way: residual_drift_score) and
 "error" (realised sMAPE of the issued forecasts above error_alarm_ratio x the champion's test sMAPE: the row names
 each series over that bar, or "*" for the panel when only the panel mean is). `alarm` says whether the row raises
 the day's retrain alarm: error rows always; drift rows against a champion trained before the scanned days always,
