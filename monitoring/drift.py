@@ -133,7 +133,8 @@ def drift_report(
             persistent_shift=thresholds.scan_persistent_shift,
         )  # fmt: skip
         per_series = per_series.merge(scan, on=series_column, how="left")
-        per_series["level_shifted"] = per_series["level_shifted"].astype("boolean").fillna(False).astype(bool)
+        for flag in ("level_shifted", "level_in_reference"):
+            per_series[flag] = per_series[flag].astype("boolean").fillna(False).astype(bool)
         per_series["drifted"] = per_series["level_shifted"] | per_series["residual_drifted"]
 
     calendar = _calendar_columns(current, feature_columns, series_column, timestamp_column)

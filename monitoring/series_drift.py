@@ -188,7 +188,10 @@ def recent_level_shift(reference, recent, *, series, timestamp, target, grid: Se
     the reference's last. Why not the spread of the raw k-day level (the former scan): the weather moves it by
     ~3.5% for days at a time, so a 10% step was ~3 such spreads and mostly missed (benchmarks/drift_detection.py).
     Returns one row per series of `recent`: level_shift, level_shift_score, level_shift_span (0: none fired),
-    level_shifted."""
+    level_shifted, and level_in_reference: the reference's last min(spans) windows were already within
+    persistent_shift of the span's level, so a model trained on the reference has seen this level for as long as the
+    test needs to call it a step (an older step, not a new one: the AR(1) expects a return to mu that does not come).
+    """
     ref, cur = add_deviation_columns(reference, recent, series=series, timestamp=timestamp, target=target,
                                      residual="__none__", grid=grid, season=season)
     ref_levels = _window_levels(ref, series=series, target=target, window_key=grid.windows(ref[timestamp]))
@@ -209,7 +212,11 @@ def recent_level_shift(reference, recent, *, series, timestamp, target, grid: Se
         sigma = np.nanstd(a[:, 1:] - phi[:, None] * a[:, :-1], axis=1, ddof=1)
 
     best = pd.DataFrame({"level_shift": np.nan, "level_shift_score": 0.0, "level_shift_span": 0,
-                         "level_shifted": False}, index=ids)
+                         "level_shifted": False, "level_in_reference": False}, index=ids)
+    shortest = min(spans)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the level of the reference's last (shortest span) windows
+        tail = np.nanmean(y[:, -shortest:], axis=1) if y.shape[1] >= shortest else np.full(len(ids), np.nan)
     for k in spans:
         if levels.shape[1] < k + 1:
             continue
@@ -223,8 +230,10 @@ def recent_level_shift(reference, recent, *, series, timestamp, target, grid: Se
         same_way = (span.min(axis=1) >= persistent_shift) | (span.max(axis=1) <= -persistent_shift)
         step = pd.Series(step, index=ids)
         fired = (score.abs() >= z) & (step.abs() >= relative_shift) & same_way & step.notna()
+        seen = pd.Series(np.abs(span.mean(axis=1) - tail) < persistent_shift, index=ids)
         stronger = fired & (~best["level_shifted"] | (score.abs() > best["level_shift_score"].abs()))
-        update = pd.DataFrame({"level_shift": step, "level_shift_score": score, "level_shift_span": k})
+        update = pd.DataFrame({"level_shift": step, "level_shift_score": score, "level_shift_span": k,
+                               "level_in_reference": seen})
         best.loc[stronger, update.columns] = update[stronger]
         best["level_shifted"] |= fired
     return best.reset_index()

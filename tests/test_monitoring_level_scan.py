@@ -69,3 +69,14 @@ def test_a_ten_percent_step_under_persistent_weather_is_flagged_within_three_day
         frame = weather_panel(step, seed)
         flags = [scan(frame, through_day=d)["level_shifted"] for d in (1, 2, 3)]
         assert any(flags) is expected, (step, flags)
+
+
+def test_a_step_the_reference_already_ends_at_is_flagged_as_seen_by_the_reference():
+    """The scan still reports an older step (the level is off the reference's mean), but says the reference's last days
+    were already at that level: a model trained on them has seen it."""
+    frame = panel("none")
+    frame["value"] *= np.where(frame["timestamp"] >= LIVE - pd.Timedelta(days=2), 1.3, 1.0)
+    seen = scan(frame, through_day=2)
+    assert seen["level_shifted"] and seen["level_in_reference"]
+    unseen = scan(panel("shift"), through_day=2)
+    assert unseen["level_shifted"] and not unseen["level_in_reference"]
