@@ -35,4 +35,3 @@ class TrainConfig:
     refit: bool = True  # refit the shipped booster on all points; the model as validated goes to VALIDATED_DIR
     families: tuple[str, ...] = ()  # candidate model families (trainer/families.py); empty = all of them
     family_rows: int = 3_000  # backtest rows per window the family choice is made on (a seeded sample of series)
-    recency_halflife: float = 0.0  # steps: training rows weigh 0.5 ** (age / halflife); 0 = all the same

@@ -46,16 +46,6 @@ def holdout_rows(origins: np.ndarray, horizon: int):
     return series, origins[series], np.tile(np.arange(1, horizon + 1), len(origins))
 
 
-def recency_weights(panel: SeriesPanel, rows: tuple, halflife: float) -> np.ndarray | None:
-    """Per training row: 0.5 ** (age / halflife), age = steps from the row's target to its series' last point; None
-    when halflife <= 0 (every row weighs the same)."""
-    if halflife <= 0:
-        return None
-    series, origins, steps = rows
-    age = panel.lengths[series] - 1 - (origins + steps)
-    return np.power(0.5, np.maximum(age, 0) / halflife)
-
-
 def _matrix(builder: FeatureBuilder, spec: FeatureSpec, rows) -> tuple[np.ndarray, np.ndarray, tuple]:
     features, scale = builder.rows(*rows)
     target = spec.encode(builder.targets(*rows), scale)
@@ -63,10 +53,9 @@ def _matrix(builder: FeatureBuilder, spec: FeatureSpec, rows) -> tuple[np.ndarra
     return features[keep], target[keep], tuple(r[keep] for r in rows)
 
 
-def _training_matrix(spec: FeatureSpec, features: np.ndarray, target: np.ndarray, params: dict,
-                     weight: np.ndarray | None = None) -> xgb.QuantileDMatrix:
+def _training_matrix(spec: FeatureSpec, features: np.ndarray, target: np.ndarray, params: dict) -> xgb.QuantileDMatrix:
     """Binned training matrix; every row starts from the spec's baseline (base_margin), as at prediction."""
-    return xgb.QuantileDMatrix(features, target, weight=weight, base_margin=spec.base_margin(features),
+    return xgb.QuantileDMatrix(features, target, base_margin=spec.base_margin(features),
                                feature_names=spec.feature_names, max_bin=params.get("max_bin", 256))
 
 
@@ -83,8 +72,7 @@ def fit(panel: SeriesPanel, spec: FeatureSpec, config: TrainConfig, log=lambda m
     if len(y_train) == 0 or len(y_valid) == 0:
         raise ValueError("no finite training or validation targets: the series are all missing there")
     log(f"training on {len(y_train)} rows, validating on {len(y_valid)} rows, {len(panel.series_ids)} series")
-    dtrain = _training_matrix(spec, x_train, y_train, config.params,
-                              recency_weights(panel, train_rows, config.recency_halflife))
+    dtrain = _training_matrix(spec, x_train, y_train, config.params)
     dvalid = xgb.DMatrix(x_valid, y_valid, base_margin=spec.base_margin(x_valid), feature_names=spec.feature_names)
     history: dict = {}
     booster = xgb.train(_with_rmse(config.params), dtrain, config.n_estimators, evals=[(dvalid, "validation")],
@@ -152,10 +140,9 @@ def fit(panel: SeriesPanel, spec: FeatureSpec, config: TrainConfig, log=lambda m
         # the only points at the new level); the validated model is kept for the gate's backtest.
         validated = ForecastModel(model.booster, spec, model.calibration, floor, model.family, model.family_info)
         del dtrain
-        x_refit, y_refit, refit_rows = _matrix(builder, spec, sample_rows(spec, panel.lengths - 1,
-                                                                          config.max_train_rows, config.seed + 1))
-        weight = recency_weights(panel, refit_rows, config.recency_halflife)
-        booster = xgb.train(config.params, _training_matrix(spec, x_refit, y_refit, config.params, weight), best + 1)
+        x_refit, y_refit, _ = _matrix(builder, spec, sample_rows(spec, panel.lengths - 1, config.max_train_rows,
+                                                                 config.seed + 1))
+        booster = xgb.train(config.params, _training_matrix(spec, x_refit, y_refit, config.params), best + 1)
         model = ForecastModel(booster, spec, model.calibration, floor, model.family, model.family_info)
         rows["refit"] = int(len(y_refit))
         log(f"refit on all points (train+validation+test): {len(y_refit)} rows, {best + 1} rounds")
