@@ -1,11 +1,13 @@
 """The alarm log: one row per series and signal that a monitoring run flagged, so every alarm names what fired.
 
-Signals: "label drift" (the series' level left its own seasonal reference for the last days: level_shift_score of
-the persistent level-shift scan, in standard deviations of the reference's shifts over the same span), "concept drift" (its residuals shifted the same way: residual_drift_score) and
+Signals: "label drift" (the series' level stepped away from its own seasonal reference in the last days:
+level_shift_score, the GLR score of the level-step test in innovation standard deviations), "concept drift" (its
+residuals shifted the same way: residual_drift_score) and
 "error" (realised sMAPE of the issued forecasts above error_alarm_ratio x the champion's test sMAPE: the row names
 each series over that bar, or "*" for the panel when only the panel mean is). `alarm` says whether the row raises
-the day's retrain alarm: error rows always; drift rows against a champion trained before the scanned days always,
-and against one trained on them while the series' realised sMAPE is above that same bar.
+the day's retrain alarm: error rows always; drift rows against a champion that has not seen the drifted level
+always, and against one that has (trained on the scanned days, or its last training days were already at the level
+the scan found: level_in_reference) while the series' realised sMAPE is above that same bar.
 """
 
 import numpy as np
@@ -44,7 +46,8 @@ def alarm_rows(day, per_series: pd.DataFrame, series_z: float, *, panel_smape: f
             # once a retrained champion forecasts the new level well, the drift (measured against its mostly older
             # training window) is context, and the alarm clears.
             error = by_series_smape.get(r["series_id"], np.nan)
-            raises = not champion_saw_scan or not known_bar or not np.isfinite(error) or error > bar
+            seen = champion_saw_scan or (signal == LABEL_DRIFT and bool(r.get("level_in_reference", False)))
+            raises = not seen or not known_bar or not np.isfinite(error) or error > bar
             rows.append((r["series_id"], signal, float(r[score]), threshold, raises))
     if known_bar and panel_smape > bar:
         over = by_series_smape[by_series_smape > bar]

@@ -54,10 +54,11 @@ class DriftThresholds:
     residual_distance: float = 0.1  # normed Wasserstein of residual / level: concept drift
     series_z: float = 4.0  # per series: |level shift| in the reference's day-to-day standard deviations
     series_relative_shift: float = 0.15  # per series: and at least a 15% change of the level
-    scan_spans: tuple = (2, 3)  # per series: the last 2 and 3 days are scanned for a persistent level shift
-    scan_z: float = 3.5  # ... significant: this many reference standard deviations of a span's shift
-    scan_relative_shift: float = 0.07  # ... material: at least a 7% change of the level on each day of the span
-    scan_baseline_windows: int = 0  # ... measured from the level of this many windows before the span (0: reference)
+    scan_spans: tuple = (2, 3)  # per series: a level step that began 2 or 3 days ago (the GLR scan)
+    scan_z: float = 3.0  # ... significant: the step's GLR score, in innovation standard deviations
+    scan_relative_shift: float = 0.07  # ... material: a step of at least 7% of the level
+    scan_persistent_shift: float = 0.05  # ... persistent: every day since it at least 5% off the reference, same way
+    scan_reference_factor: int = 2  # ... its AR(1) is fit on this many times the drift reference (56 days hourly)
 
 
 @dataclasses.dataclass
@@ -94,6 +95,7 @@ def drift_report(
     current_sample_rows: int = 50_000,
     seed: int = 0,
     recent: pd.DataFrame | None = None,
+    scan_reference: pd.DataFrame | None = None,
 ) -> DriftResult:
     """Drift of the current window against the reference, globally (Evidently) and per series.
 
@@ -102,6 +104,9 @@ def drift_report(
     lo_95/hi_95 (then the snapshot also carries RMSE, sMAPE and interval coverage for the dashboard; computed on
     at most `current_sample_rows` rows, so beyond that they are estimates). `current` is one window of `grid` (a
     partition: a day of hourly data); `grid` also gives the seasonal slots (monitoring/season_grid.py).
+    `recent` (series, timestamp, target of the last max(scan_spans) + 1 windows, the current one included) turns on
+    the level-shift scan, fit on `scan_reference` (default: `reference`; a longer one estimates the day-level spread
+    better, see DriftThresholds.scan_reference_factor).
     """
     needed = [series_column, timestamp_column, target_column, *feature_columns]
     optional = [residual_column, forecast_column, *[f"{b}_{lv}" for lv in INTERVAL_LEVELS for b in ("lo", "hi")]]
@@ -119,14 +124,17 @@ def drift_report(
     if recent is not None:
         # Label drift per series is the persistent level-shift scan over the recent windows (the current one
         # included); the one-day test stays in the table as context (benchmarks/drift_detection.py says why).
+        scan_ref = reference if scan_reference is None else scan_reference
         scan = recent_level_shift(
-            reference[[series_column, timestamp_column, target_column]],
+            scan_ref[[series_column, timestamp_column, target_column]],
             recent[[series_column, timestamp_column, target_column]], series=series_column,
             timestamp=timestamp_column, target=target_column, grid=grid, season=season,
             spans=thresholds.scan_spans, z=thresholds.scan_z, relative_shift=thresholds.scan_relative_shift,
+            persistent_shift=thresholds.scan_persistent_shift,
         )  # fmt: skip
         per_series = per_series.merge(scan, on=series_column, how="left")
-        per_series["level_shifted"] = per_series["level_shifted"].astype("boolean").fillna(False).astype(bool)
+        for flag in ("level_shifted", "level_in_reference"):
+            per_series[flag] = per_series[flag].astype("boolean").fillna(False).astype(bool)
         per_series["drifted"] = per_series["level_shifted"] | per_series["residual_drifted"]
 
     calendar = _calendar_columns(current, feature_columns, series_column, timestamp_column)

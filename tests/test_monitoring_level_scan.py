@@ -47,3 +47,36 @@ def test_a_one_day_dip_is_not_a_level_shift():
 def test_an_untouched_series_is_not_flagged():
     assert not scan(panel("none"), through_day=2)["level_shifted"]
 
+
+
+def weather_panel(step: float, seed: int) -> pd.DataFrame:
+    """56 reference days and 4 live days of one hourly series whose day level follows persistent AR(1) "weather"
+    (phi 0.7, 1.5% innovations: spells of +-2% that last days); a step of `step` from the second live day on."""
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range(LIVE - pd.Timedelta(days=56), LIVE + pd.Timedelta(days=4), freq="h", inclusive="left")
+    day = (ts - ts[0]).days.to_numpy()
+    weather = np.zeros(day.max() + 1)
+    for d in range(1, len(weather)):
+        weather[d] = 0.7 * weather[d - 1] + rng.normal(0, 0.015)
+    values = 100 * (1 + 0.3 * np.sin(2 * np.pi * ts.hour / 24)) * (1 + weather[day])
+    values = values * np.where((ts - LIVE).days.to_numpy() >= 1, 1 + step, 1.0)
+    return pd.DataFrame({"series_id": "s", "timestamp": ts, "value": values})
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_ten_percent_step_under_persistent_weather_is_flagged_within_three_days_and_the_weather_alone_is_not(seed):
+    for step, expected in ((0.10, True), (0.0, False)):
+        frame = weather_panel(step, seed)
+        flags = [scan(frame, through_day=d)["level_shifted"] for d in (1, 2, 3)]
+        assert any(flags) is expected, (step, flags)
+
+
+def test_a_step_the_reference_already_ends_at_is_flagged_as_seen_by_the_reference():
+    """The scan still reports an older step (the level is off the reference's mean), but says the reference's last days
+    were already at that level: a model trained on them has seen it."""
+    frame = panel("none")
+    frame["value"] *= np.where(frame["timestamp"] >= LIVE - pd.Timedelta(days=2), 1.3, 1.0)
+    seen = scan(frame, through_day=2)
+    assert seen["level_shifted"] and seen["level_in_reference"]
+    unseen = scan(panel("shift"), through_day=2)
+    assert unseen["level_shifted"] and not unseen["level_in_reference"]

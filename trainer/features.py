@@ -83,6 +83,7 @@ class FeatureSpec:
     scaling: str = SCALING
     feature_names: list[str] = field(default_factory=list)
     baseline: str = "none"  # where the trees start: "seasonal_naive", or "none" (a constant, as in older specs)
+    level_shift: bool = False  # forecast from a history adjusted for a recent level step (trainer/level_shift.py)
 
     @classmethod
     def default(cls, freq: str, horizon: int, season_length: int, nonnegative: bool = False) -> "FeatureSpec":
@@ -101,7 +102,7 @@ class FeatureSpec:
         # data added a third of the features and cost time without helping on the M4 Hourly tuning holdout).
         lags = list(range(1, (4 if m > 1 else 8) + 1))
         spec = cls(freq, int(horizon), m, lags, periods, windows, max(windows), calendar_features_for(freq),
-                   "log1p_ratio" if nonnegative else "ratio", baseline="seasonal_naive")
+                   "log1p_ratio" if nonnegative else "ratio", baseline="seasonal_naive", level_shift=True)
         return spec.with_names()
 
     def with_names(self) -> "FeatureSpec":

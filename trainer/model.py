@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from trainer import intervals, statistical
+from trainer import intervals, level_shift, statistical
 from trainer.families import XGBOOST, combine, members_of, statistical_members
 from trainer.features import FeatureBuilder, FeatureSpec
 from trainer.panel import SeriesPanel
@@ -91,6 +91,9 @@ class ForecastModel:
         if on_short not in ("raise", "skip"):
             raise ValueError(f"on_short must be 'raise' or 'skip', got {on_short!r}")
         panel = SeriesPanel.from_frame(history, self.spec.freq, self.spec.pad, source="history")
+        adjusted_for = {}
+        if self.spec.level_shift:  # a recent level step: forecast from the history rescaled to the new level
+            panel, adjusted_for = level_shift.adjusted(panel, self.spec.season_length, self.spec.seasonal_lags)
         short = panel.lengths < self.min_history
         if short.any() and on_short == "raise":
             raise ShortHistoryError([str(s) for s in panel.series_ids[short]], self.min_history)
@@ -110,6 +113,7 @@ class ForecastModel:
             out[f"lo_{level:g}"] = np.maximum(lo, self.floor) if self.floor is not None else lo
             out[f"hi_{level:g}"] = hi
         out.attrs["skipped_series"] = [str(s) for s in panel.series_ids[short]]
+        out.attrs["level_shift_factors"] = adjusted_for
         return out
 
     def save(self, directory) -> Path:
