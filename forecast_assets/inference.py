@@ -7,14 +7,15 @@ import numpy as np
 import pandas as pd
 
 from forecast_assets.champion import champion_model
-from forecast_assets.cleaning import clean_series
 from forecast_assets.forecast_checks import FORECAST_CHECKS, evaluate_forecast_checks
 from forecast_assets.ingestion import raw_series
-from forecast_assets.model_inputs import recent_origins, rescaled_intervals
+from forecast_assets.model_inputs import rescaled_intervals
 from forecast_assets.partitions import LOOKBACK_PARTITIONS, time_partitions
+from forecast_assets.serving_history import StagedHistory, history_shards
 from resources.registry import CHAMPION, ModelRegistry, serves_seasonal_naive
 from resources.scoring import BatchScorer
 from resources.settings import ForecastSettings
+from resources.shards import shard_count
 from resources.warehouse import WAREHOUSE_POOL, Warehouse
 
 RECENT_PARTITIONS = 7  # partitions of recent errors the served intervals are rescaled on (a week of hourly data)
@@ -46,19 +47,47 @@ def seasonal_naive_forecasts(history: pd.DataFrame, origin: pd.Timestamp, settin
 def recent_history(warehouse: Warehouse, period_start: pd.Timestamp, origin: pd.Timestamp,
                    settings: ForecastSettings, lookback_steps: int = 0) -> pd.DataFrame:
     """Cleaned history of the series active in [period_start, origin), each on a grid ending one step before origin,
-    reaching back at least the `lookback_steps` the model's features read (FeatureSpec.lookback_steps)."""
-    lookback_start = settings.steps_before(origin, max(settings.serving_lookback_periods, lookback_steps))
-    raw = warehouse.read("raw_series", time_column="timestamp", start=lookback_start, end=origin)
-    if raw.empty:
-        return raw
-    active = raw.loc[raw["timestamp"] >= period_start, "series_id"].unique()
-    history, _ = clean_series(raw[raw["series_id"].isin(active)], settings.freq, settings.max_interpolate_steps,
-                              settings.allow_negative_values)
-    # Series whose last hours are missing still forecast from the origin: pad their tail with missing values.
-    last_step = settings.steps_before(origin, 1)
-    tails = [pd.DataFrame({"series_id": s, "timestamp": settings.grid(settings.steps_after(t, 1), origin), "value": np.nan})
-             for s, t in history.groupby("series_id")["timestamp"].max().items() if t < last_step]
-    return pd.concat([history, *tails], ignore_index=True).sort_values(["series_id", "timestamp"], ignore_index=True)
+    as one frame: the shards batch_forecasts scores (serving_history.history_shards), put together."""
+    _, pieces = history_shards(warehouse, period_start, origin, settings, lookback_steps,
+                               lambda n: shard_count(n, settings.shard_series))
+    shards = [rows for _, rows in pieces]
+    return pd.concat(shards, ignore_index=True).sort_values(["series_id", "timestamp"], ignore_index=True) \
+        if shards else pd.DataFrame()
+
+
+def fallback_forecasts(history: StagedHistory, series: list[str], origin: pd.Timestamp,
+                       settings: ForecastSettings) -> pd.DataFrame:
+    """The seasonal naive for `series`, computed shard by shard, in series order."""
+    wanted, parts = set(series), []
+    for _, rows in history:
+        mine = rows[rows["series_id"].isin(wanted)]
+        if not mine.empty:
+            parts.append(seasonal_naive_forecasts(mine, origin, settings))
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True).sort_values(["series_id", "step"], kind="stable", ignore_index=True)
+
+
+def served_forecasts(context, batch_scorer: BatchScorer, model, champion, history: StagedHistory,
+                     origin: pd.Timestamp, settings: ForecastSettings) -> tuple[pd.DataFrame, list[str], dict]:
+    """(forecasts with a method column, series served the seasonal naive, interval factors) of the staged history."""
+    from trainer.predict import interval_factors
+
+    if serves_seasonal_naive(champion):  # the gate found no model that beats the seasonal naive
+        forecasts, skipped, factors = None, history.series, {}
+    else:
+        scored = batch_scorer.score(context, model, champion, history, origin,
+                                    history.recent_origins(RECENT_PARTITIONS), tuple(settings.interval_levels))
+        skipped = scored.skipped
+        # Conformal rescaling on the champion's errors over the last 7 partitions (a week of hourly data), pooled
+        # over every series however they were sharded.
+        factors = interval_factors(scored.scores)
+        forecasts = rescaled_intervals(scored.forecasts, factors, model.floor)
+        forecasts["method"] = "model"
+    if skipped:
+        fallback = fallback_forecasts(history, skipped, origin, settings)
+        forecasts = pd.concat([forecasts, fallback.assign(method="seasonal_naive")], ignore_index=True)
+    return forecasts, skipped, factors
 
 
 @dg.asset(
@@ -78,11 +107,11 @@ def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSetting
                     warehouse: Warehouse, batch_scorer: BatchScorer):
     """H steps from the partition's end (its origin) for every series active in it, with intervals and lineage.
 
-    The model is scored by batch_scorer (in this process, or in Vertex AI jobs per shard of series); the served
-    intervals' rescaling and the seasonal-naive fallback are computed here from what it returns, so both give the
-    same forecasts."""
+    The history is read, cleaned and scored one shard of series at a time (settings.shard_series; in this process,
+    or in one Vertex AI job per shard); the served intervals' rescaling (pooled over every shard) and the
+    seasonal-naive fallback are computed here from what the scorer returns, so the forecasts do not depend on where
+    or in how many shards they were scored."""
     from trainer.model import ForecastModel
-    from trainer.predict import interval_factors
 
     window = context.partition_time_window
     period_start = pd.Timestamp(window.start).tz_localize(None)
@@ -92,31 +121,20 @@ def batch_forecasts(context: dg.AssetExecutionContext, settings: ForecastSetting
         raise dg.Failure("batch_forecasts: there is no champion model yet; run the training job first")
     with tempfile.TemporaryDirectory() as local:
         model = ForecastModel.load(registry.local_copy(champion.version, local))
-    history = recent_history(warehouse, period_start, origin, settings, model.spec.lookback_steps)
-    if history.empty:
-        raise dg.Failure(f"batch_forecasts: no series delivered observations in partition {context.partition_key} "
-                         f"(before origin {origin}); collect that raw_series partition first")
-    factors = {}
-    if serves_seasonal_naive(champion):  # the gate found no model that beats the seasonal naive
-        forecasts, skipped = None, sorted(history["series_id"].unique())
-    else:
-        levels = tuple(settings.interval_levels)
-        scored = batch_scorer.score(context, model, champion, history, origin,
-                                    recent_origins(history, origin, RECENT_PARTITIONS), levels)
-        skipped = scored.skipped
-        # Conformal rescaling on the champion's errors over the last 7 partitions (a week of hourly data), pooled
-        # over every series however they were sharded.
-        factors = interval_factors(scored.scores)
-        forecasts = rescaled_intervals(scored.forecasts, factors, model.floor)
-        forecasts["method"] = "model"
-    if skipped:
-        fallback = seasonal_naive_forecasts(history[history["series_id"].isin(skipped)], origin, settings)
-        forecasts = pd.concat([forecasts, fallback.assign(method="seasonal_naive")], ignore_index=True)
+    count, shards = history_shards(warehouse, period_start, origin, settings, model.spec.lookback_steps,
+                                   lambda n: batch_scorer.shard_count(n, settings.shard_series))
+    with StagedHistory(shards, count, origin) as history:
+        if not history.series:
+            raise dg.Failure(f"batch_forecasts: no series delivered observations in partition {context.partition_key} "
+                             f"(before origin {origin}); collect that raw_series partition first")
+        forecasts, skipped, factors = served_forecasts(context, batch_scorer, model, champion, history, origin,
+                                                       settings)
+        active, n_shards = history.series, history.count
     forecasts = forecasts.assign(forecast_day=period_start, origin=origin, model_version=champion.version, dataset_version=champion.dataset_version)
-    active = sorted(history["series_id"].unique())
     yield dg.Output(forecasts, metadata={
         "dagster/row_count": len(forecasts),
         "series": len(active),
+        "shards": n_shards,
         "fallback_series": dg.MetadataValue.json(sorted(skipped)),
         "fallback_count": len(skipped),
         "model_version": champion.version,

@@ -47,11 +47,16 @@ def day_ahead_inputs(model, history: pd.DataFrame, start: pd.Timestamp, end: pd.
     return out.reset_index(drop=True)
 
 
+def observed_partitions(history: pd.DataFrame, origin: pd.Timestamp) -> list[pd.Timestamp]:
+    """The starts of the partitions with observations before origin, oldest first."""
+    recent = history[(history["timestamp"] < origin) & history["value"].notna()]
+    return [pd.Timestamp(t) for t in sorted(partition_starts(recent["timestamp"]).unique())]
+
+
 def recent_origins(history: pd.DataFrame, origin: pd.Timestamp, partitions: int) -> list[pd.Timestamp]:
     """The starts of the last `partitions` partitions with observations before origin, oldest first: the origins
     the served intervals are rescaled on (chosen over the whole panel, so every shard scores the same ones)."""
-    recent = history[(history["timestamp"] < origin) & history["value"].notna()]
-    return [pd.Timestamp(t) for t in sorted(partition_starts(recent["timestamp"]).unique())[-partitions:]]
+    return observed_partitions(history, origin)[-partitions:]
 
 
 def recent_interval_factors(model, history: pd.DataFrame, origin: pd.Timestamp, partitions: int, levels) -> dict:

@@ -21,7 +21,7 @@ GCP_REQUIRED = (
 )
 
 # Where batch_forecasts scores the model in the gcp environment (FORECAST_BATCH_SCORER): in the code location's
-# process (default), or in Vertex AI custom jobs of the trainer image, VERTEX_SCORING_SHARDS of them per partition.
+# process (default), or in Vertex AI custom jobs of the trainer image, at least VERTEX_SCORING_SHARDS of them per partition.
 BATCH_SCORERS = ("in_process", "vertex")
 
 # Where local emulators listen (host:port or URL), as `make demo-gcp` sets them; unset on a real project.

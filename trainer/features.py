@@ -205,7 +205,9 @@ class FeatureBuilder:
         w = self.spec.scale_window
         seen = self.last_seen[at].astype(np.int64)
         source = np.minimum(at, seen + w - 1)  # the last window ending at or before the origin that saw a value
-        scale = np.where((seen >= 0) & (source >= first), self._window_stats(source, w, absolute=True)[0], np.nan)
+        sources, row_of = np.unique(source, return_inverse=True)  # H rows per origin share one window
+        mean = self._window_stats(sources, w, absolute=True)[0][row_of]
+        scale = np.where((seen >= 0) & (source >= first), mean, np.nan)
         return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
 
     def _at(self, positions: np.ndarray, first: np.ndarray) -> np.ndarray:

@@ -1,8 +1,9 @@
 """Batch scoring on Vertex AI: one custom job of the trainer image per shard of series (`python -m trainer.predict`).
 
-The orchestrator writes each shard's history to GCS one shard at a time (a series' shard is a stable hash of its id,
-resources/scoring.py shard_of), so it never builds any shard's features: each job loads the registered model files
-itself, scores its shard and writes forecasts and interval scores beside its history; the jobs run in parallel.
+The orchestrator writes each shard's history to GCS as it reads it, one shard at a time (a series' shard is a
+stable hash of its id, resources/shards.py shard_of), so it never builds any shard's features: each job loads the
+registered model files itself, scores its shard and writes forecasts and interval scores beside its history; the
+jobs run in parallel.
 """
 
 import io
@@ -14,13 +15,13 @@ import pandas as pd
 from resources.gcp.clients import init_vertex, storage_client, vertex_labels
 from resources.gcp.gcs_artifacts import GcsArtifactStore
 from resources.gcp.vertex_job_control import SUCCEEDED, console_link, remove_objects, run_labels, wait_for_jobs
-from resources.scoring import BatchScorer, ScoredForecasts, shard_of
+from resources.scoring import BatchScorer, ScoredForecasts, merged_shards
 
 PREDICT_COMMAND = ["python", "-m", "trainer.predict"]  # replaces the trainer image's entrypoint (trainer.task)
 
 
 class VertexBatchScorer(BatchScorer):
-    """Scores the champion in `shards` Vertex AI custom jobs running the trainer image; cancels them if the run stops."""
+    """Scores the champion in one Vertex AI custom job of the trainer image per shard; cancels them if the run stops."""
 
     project: str
     location: str
@@ -32,7 +33,9 @@ class VertexBatchScorer(BatchScorer):
     api_endpoint: str = ""  # empty = the regional Vertex endpoint; tests point it at 127.0.0.1
     storage_endpoint: str = ""  # empty = the real GCS (or STORAGE_EMULATOR_HOST)
     machine_type: str = "n1-standard-4"
-    shards: int = 4  # jobs per batch_forecasts partition (VERTEX_SCORING_SHARDS); empty shards start no job
+    # At least this many jobs per batch_forecasts partition (VERTEX_SCORING_SHARDS), more when a shard would hold
+    # over settings.shard_series series (the orchestrator reads one shard at a time); empty shards start no job.
+    shards: int = 4
     poll_seconds: float = 30.0
     cancel_wait_seconds: float = 5.0
     timeout_seconds: int = 86400  # each job's scheduling.timeout (VERTEX_JOB_TIMEOUT_SECONDS); 0 = Vertex's 7 days
@@ -40,6 +43,10 @@ class VertexBatchScorer(BatchScorer):
     def _store(self) -> GcsArtifactStore:
         return GcsArtifactStore(bucket=self.bucket, prefix=self.prefix, project=self.project,
                                 endpoint=self.storage_endpoint)
+
+    def shard_count(self, n_series: int, shard_series: int) -> int:
+        """At least `shards` jobs, so they run in parallel, and none holding more than about shard_series series."""
+        return max(self.shards, super().shard_count(n_series, shard_series))
 
     def score(self, context, model, version, history, origin, recent_origins, levels) -> ScoredForecasts:
         if self.shards < 1:
@@ -56,19 +63,19 @@ class VertexBatchScorer(BatchScorer):
         aiplatform = init_vertex(self.project, self.location, self.staging_bucket or f"gs://{self.bucket}",
                                  self.api_endpoint or None)
         jobs, links, keys = [], [], []
-        # One shard at a time: its rows are written and dropped before the next shard is built.
-        for shard, rows in history.groupby(shard_of(history["series_id"], self.shards), sort=True):
+        # One shard at a time: its rows are written and dropped before the next shard is read.
+        for shard, rows in history:
             key = f"{run_key}/shard-{shard:03d}"
             history_uri = store.write_bytes(f"{key}/history.parquet", rows.to_parquet(index=False))
             args = ["--model-dir", version.uri, "--history-uri", history_uri, "--output-dir", store.uri(f"{key}/output"),
                     *options]
-            job = self._submit(aiplatform, f"score-{part}-shard-{shard}-of-{self.shards}", args,
+            job = self._submit(aiplatform, f"score-{part}-shard-{shard}-of-{history.count}", args,
                                run_labels({"asset": "batch_forecasts", "partition": part, "shard": str(shard)},
                                           context.run_id))
             jobs.append(job)
             links.append(console_link(self.project, self.location, job.name))
             keys.append(key)
-            context.log.info(f"scoring shard {shard} of {self.shards} ({rows['series_id'].nunique()} series) in "
+            context.log.info(f"scoring shard {shard} of {history.count} ({rows['series_id'].nunique()} series) in "
                              f"Vertex AI custom job {job.resource_name}: {links[-1]}")
         states = wait_for_jobs(context, jobs, links, self.poll_seconds, self.cancel_wait_seconds)
         failed = [(job, link, state) for job, link, state in zip(jobs, links, states) if state != SUCCEEDED]
@@ -102,8 +109,7 @@ class VertexBatchScorer(BatchScorer):
         forecasts, scores, skipped = [], [], []
         for key in keys:
             forecasts.append(pd.read_parquet(io.BytesIO(store.read_bytes(f"{key}/output/{FORECASTS_FILE}"))))
-            scores.append(pd.read_parquet(io.BytesIO(store.read_bytes(f"{key}/output/{SCORES_FILE}"))))
+            frame = pd.read_parquet(io.BytesIO(store.read_bytes(f"{key}/output/{SCORES_FILE}")))
+            scores.append(scores_from_frame(frame, levels))
             skipped += json.loads(store.read_bytes(f"{key}/output/{SKIPPED_FILE}"))
-        frame = pd.concat(forecasts, ignore_index=True).sort_values(["series_id", "step"], kind="stable",
-                                                                     ignore_index=True)
-        return ScoredForecasts(frame, sorted(skipped), scores_from_frame(pd.concat(scores, ignore_index=True), levels))
+        return merged_shards(forecasts, skipped, scores, levels)

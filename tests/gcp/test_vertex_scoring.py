@@ -49,7 +49,8 @@ def forecasts_scored_by(scorer, resources: dict, instance: dg.DagsterInstance) -
 def test_forecasts_scored_in_vertex_jobs_per_shard_equal_the_in_process_ones(champion_on_gcs, vertex_standin,
                                                                                gcs_bucket):
     from resources.gcp.vertex_scoring import VertexBatchScorer
-    from resources.scoring import InProcessBatchScorer, shard_of
+    from resources.scoring import InProcessBatchScorer
+    from resources.shards import shard_of
 
     defs, resources, instance = champion_on_gcs
     endpoint, bucket = gcs_bucket
@@ -81,6 +82,7 @@ def test_forecasts_scored_in_vertex_jobs_per_shard_equal_the_in_process_ones(cha
 
 def test_a_shard_job_that_fails_fails_the_step_naming_the_job_its_error_and_the_kept_inputs(vertex_standin,
                                                                                          gcs_bucket):
+    from forecast_assets.serving_history import StagedHistory
     from resources.gcp.vertex_scoring import VertexBatchScorer
     from resources.registry import ModelVersion
     from test_trainer_task import synthetic_series
@@ -96,7 +98,9 @@ def test_a_shard_job_that_fails_fails_the_step_naming_the_job_its_error_and_the_
     @dg.asset
     def batch_forecasts(context: dg.AssetExecutionContext):
         """Scores through the Vertex scorer a model version whose files are not there."""
-        scorer.score(context, None, missing, history, pd.Timestamp("2024-01-08"), [], (80, 95))
+        origin = pd.Timestamp("2024-01-08")
+        with StagedHistory([(0, history)], 1, origin) as staged:
+            scorer.score(context, None, missing, staged, origin, [], (80, 95))
 
     with pytest.raises(dg.Failure) as failure:
         dg.materialize([batch_forecasts])
