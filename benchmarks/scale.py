@@ -131,6 +131,8 @@ def scale_run(n_series: int, days: int, workdir: Path, shard_series: int | None 
         for stage in STAGES[:STAGES.index(until) + 1]:
             assets, kwargs = runs[stage]
             stages[stage] = run_stage(assets, instance, resources, **kwargs)
+            print(f"scale: {n_series} series, {stage}: {stages[stage]['seconds']} s / {stages[stage]['peak_mb']} MB",
+                  flush=True)  # as it happens: a long run's figures survive it being stopped
     return stages
 
 

@@ -1,8 +1,8 @@
 """The warehouse: tables that sensors, dashboards and registries read as numbers (local DuckDB, BigQuery on GCP)."""
 
+import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 

@@ -12,6 +12,7 @@ from trainer.statistical import MIN_POINTS
 def read_dataset(path: Path) -> pd.DataFrame:
     """Read series_id, timestamp, value from Parquet (a file, or a folder of shards); errors name the file and what
     is wrong with it. series_id comes back categorical: one code per row, not one string (the panel's largest cost)."""
+    import pyarrow as pa
     import pyarrow.dataset as ds
 
     path = Path(path)
@@ -26,7 +27,12 @@ def read_dataset(path: Path) -> pd.DataFrame:
             raise ValueError("the folder holds no .parquet files")
         data = ds.dataset(files, format=parquet)
         columns = [column for column in REQUIRED_COLUMNS if column in data.schema.names]
-        frame = data.to_table(columns=columns).unify_dictionaries().to_pandas()
+        table = data.to_table(columns=columns).unify_dictionaries()
+        # Column by column, each Arrow buffer released once converted; then the pool hands its cache back (it
+        # kept ~1.8 GB of a 30,000-series dataset otherwise).
+        frame = table.to_pandas(split_blocks=True, self_destruct=True)
+        del table
+        pa.default_memory_pool().release_unused()
     except Exception as exc:  # pyarrow raises several unrelated types for a corrupt or non-Parquet file
         raise ValueError(f"cannot read Parquet dataset {path}: {type(exc).__name__}: {exc}") from None
     validate_frame(frame, str(path))

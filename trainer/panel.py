@@ -47,7 +47,10 @@ def _grid_positions(ts: pd.DatetimeIndex, codes: np.ndarray, n_series: int, freq
     starts = pd.DatetimeIndex(first)
     if isinstance(offset, pd.offsets.Tick):
         delta = nanos - first[codes]
-        return starts, np.where(delta % offset.nanos == 0, delta // offset.nanos, -1)
+        off_grid = delta % offset.nanos != 0
+        delta //= offset.nanos  # in place: at 100,000 series each row-sized temporary is 1.7 GB
+        delta[off_grid] = -1
+        return starts, delta
     grid = pd.date_range(starts.min(), ts.max(), freq=offset).asi8
     start_at = _on_grid(grid, first)
     if (start_at >= 0).all():  # every series starts on the one grid: its own grid is that grid from its start on
@@ -71,9 +74,23 @@ def series_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     used = np.flatnonzero(np.bincount(raw_codes, minlength=len(column.cat.categories)))  # a filtered frame keeps all
     names = np.asarray(column.cat.categories.astype(str), dtype=object)[used]
     order = np.argsort(names, kind="stable")
-    recode = np.full(len(column.cat.categories), -1, dtype=np.int64)
+    recode = np.full(len(column.cat.categories), -1, dtype=np.int32)  # half of int64, per row
     recode[used[order]] = np.arange(len(used))
     return recode[raw_codes], names[order]
+
+
+def _check_unique_slots(slots: np.ndarray, size: int, message) -> None:
+    """ValueError(message(row)) naming a row whose slot another row also takes (a repeated series and timestamp).
+
+    Each slot keeps the last row written to it, so an earlier row that finds another there is a duplicate; int32
+    rows where they fit, not a count per slot (an int64 array the size of the panel)."""
+    index = np.int32 if len(slots) < 2**31 else np.int64
+    owner = np.full(size, -1, dtype=index)
+    rows = np.arange(len(slots), dtype=index)
+    owner[slots] = rows
+    clash = np.flatnonzero(owner[slots] != rows)
+    if len(clash):
+        raise ValueError(message(int(clash[0])))
 
 
 @dataclass
@@ -105,15 +122,15 @@ class SeriesPanel:
             row = int(np.flatnonzero(positions < 0)[0])
             raise ValueError(f"{source}: series '{series_ids[codes[row]]}' has timestamp {ts[row]} off the '{freq}' grid")
         lengths = np.zeros(len(series_ids), dtype=np.int64)
-        np.maximum.at(lengths, codes, positions + 1)
+        np.maximum.at(lengths, codes, positions)  # every series has its first point at position 0
+        lengths += 1
         offsets = pad + np.concatenate([[0], np.cumsum(lengths + pad)[:-1]])
         values = np.full(int(offsets[-1] + lengths[-1] + pad), np.nan)
-        flat = offsets[codes] + positions
-        if np.bincount(flat, minlength=len(values)).max(initial=0) > 1:
-            dup = pd.Series(flat).duplicated().to_numpy().nonzero()[0][0]
-            raise ValueError(f"{source}: series '{series_ids[codes[dup]]}' has duplicate timestamp {ts[dup]}")
-        values[flat] = raw
-        observed = np.bincount(codes, weights=np.isfinite(raw), minlength=len(series_ids))
+        positions += offsets[codes]  # now each row's slot in values
+        _check_unique_slots(positions, len(values), lambda row: f"{source}: series '{series_ids[codes[row]]}' "
+                            f"has duplicate timestamp {ts[row]}")
+        values[positions] = raw
+        observed = np.bincount(codes[np.isfinite(raw)], minlength=len(series_ids))
         if (observed == 0).any():
             raise ValueError(f"{source}: series '{series_ids[np.flatnonzero(observed == 0)[0]]}' has no values")
         return cls(series_ids, starts, lengths, offsets, values, freq, pad)
